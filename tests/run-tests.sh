@@ -58,12 +58,14 @@ run_integration() {	# run_integration VARIANT
 		case "$t" in *${POSTERN_TESTS:-}*) ;; *) continue ;; esac
 		out=$logdir/$1-$(basename "$t").log
 		echo "== $1 $t"
+		t0=$(date +%s)
 		case "$t" in
 		*.py) timeout 900 python3 "$t" >"$out" 2>&1 ;;
 		*) timeout 900 sh "$t" >"$out" 2>&1 ;;
 		esac
 		rc=$?
 		cat "$out"
+		echo "== $1 $t took $(($(date +%s) - t0)) s"
 		p=$(grep -c '^ok - ' "$out")
 		f=$(grep -c '^not ok - ' "$out")
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -763,12 +763,19 @@ def case_jail(inst, services=("smtpd", "cleanup", "pickup")):
         if not pids:
             not_ok("jail: %s is running" % name, inst.log_text()[-1500:])
             continue
+        # A process master has only just forked reads its configuration
+        # before it enters the jail: give each sampled pid a moment.
         roots = {}
-        for pid in pids:
-            try:
-                roots[pid] = os.readlink("/proc/%d/root" % pid)
-            except OSError as e:
-                roots[pid] = str(e)
+
+        def settled():
+            roots.clear()
+            for pid in pids:
+                try:
+                    roots[pid] = os.readlink("/proc/%d/root" % pid)
+                except OSError:
+                    pass        # exited meanwhile: nothing to judge
+            return all(v == qdir for v in roots.values())
+        wait_for(settled, timeout=5)
         check("jail: %s is chrooted into queue_directory" % name,
               all(v == qdir for v in roots.values()), "%r, want %s" % (roots, qdir))
         leaks = [pid for pid in pids if os.path.exists("/proc/%d/root/etc/passwd" % pid)]
