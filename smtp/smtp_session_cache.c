@@ -20,10 +20,10 @@
  *	SMTP_CACHE_LIMIT connections are kept; the oldest goes first.
  *
  *	smtp_session_cache_wanted() tells whether connections to dest are
- *	cached at all: with smtp_connection_cache_on_demand (the default),
- *	when qmgr said more mail for the nexthop waits
+ *	cached at all: when smtp_connection_cache_on_demand is on (the
+ *	default) and qmgr said more mail for the nexthop waits
  *	(DEL_REQ_FLAG_CONN_STORE), or when dest is one of
- *	smtp_connection_cache_destinations.
+ *	smtp_connection_cache_destinations (whatever the flag says).
  *
  *	smtp_session_cache_store() keeps session, or closes it (with QUIT)
  *	when it is broken, has been used smtp_connection_reuse_count_limit
@@ -77,7 +77,7 @@ smtp_session_cache_wanted(const char *dest, int req_flags)
 {
 	size_t	i;
 
-	if (var_smtp_connection_cache_on_demand || (req_flags & DEL_REQ_FLAG_CONN_STORE))
+	if (var_smtp_connection_cache_on_demand && (req_flags & DEL_REQ_FLAG_CONN_STORE))
 		return (1);
 	for (i = 0; smtp_conf.cache_dests && i < smtp_conf.cache_dests->argc; i++)
 		if (strcasecmp(smtp_conf.cache_dests->argv[i], dest) == 0)

@@ -656,6 +656,11 @@ params_resolve(const char *name, struct params_expand_state *st)
 		buf_free(out);
 		return (NULL);
 	}
+	/* A computed default may have resolved this very name meanwhile. */
+	if ((raw = htable_find(param_expanded, canon)) != NULL) {
+		buf_free(out);
+		return (raw);
+	}
 	value = buf_steal(out);
 	htable_enter(param_expanded, canon, value);
 	return (value);

@@ -127,6 +127,9 @@ class Agent:
         self.sock.close()
 
 
+CONN_STORE = 2      # DEL_REQ_FLAG_CONN_STORE: qmgr has more mail for the nexthop
+
+
 def deliver(inst, service, msg, nexthop, timeout=60, flags=0):
     """One request on a fresh connection: (results by address, final)."""
     agent = Agent(inst, service, timeout)
@@ -628,7 +631,8 @@ def case_reuse(env):
         agent = Agent(inst, "smtp")
         try:
             outs = [agent.deliver(Message(inst, ["q%d@dest.test" % i]),
-                                  "[127.0.0.1]:%d" % sink.port) for i in range(3)]
+                                  "[127.0.0.1]:%d" % sink.port, CONN_STORE)
+                    for i in range(3)]
         finally:
             agent.close()
         check("reuse: three requests on one qmgr connection", all(
@@ -649,7 +653,8 @@ def case_reuse(env):
         for i in range(3):
             time.sleep(0.2)     # let master see the process idle again
             msg = Message(inst, ["c%d@dest.test" % i])
-            res, final = deliver(inst, "smtp", msg, "[127.0.0.1]:%d" % sink.port)
+            res, final = deliver(inst, "smtp", msg, "[127.0.0.1]:%d" % sink.port,
+                                 flags=CONN_STORE)
             flags |= final.get("flags", 0)
         conns = len(sink.events("connect")) - before
         check("reuse: the sink saw fewer connections than messages", 0 < conns < 3,
@@ -657,6 +662,22 @@ def case_reuse(env):
         check("reuse: conn_use logged and the reuse flag set",
               inst.log_wait(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, conn_use=2, " % sink.port,
                             5, mark) and flags & 4, (flags, log_since(inst, mark)[-800:]))
+        wait_for(lambda: len(sink.events("disconnect")) == len(sink.events("connect")), 8)
+        # No more mail waiting (no CONN_STORE), or on-demand caching off:
+        # every delivery ends with QUIT, as in Postfix.
+        for service, req_flags, label in (("smtp", 0, "without more mail waiting"),
+                                          ("nocache", CONN_STORE,
+                                           "with smtp_connection_cache_on_demand = no")):
+            before = len(sink.events("connect"))
+            for i in range(2):
+                time.sleep(0.2)
+                deliver(inst, service, Message(inst, ["n%d@dest.test" % i]),
+                        "[127.0.0.1]:%d" % sink.port, flags=req_flags)
+            closed = wait_for(lambda: len(sink.events("disconnect")) == len(sink.events("connect")),
+                              1.5)
+            check("reuse: no cached connection %s" % label,
+                  len(sink.events("connect")) - before == 2 and closed,
+                  (sink.events("connect")[before:], sink.events("disconnect")[-3:]))
     finally:
         sink.stop()
 

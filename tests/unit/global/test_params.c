@@ -250,6 +250,10 @@ static const struct {
 	{"myhostname = mx.example.org\nb = $mydomain\n", "b", "example.org"},
 	{"myhostname = box\nb = $mydomain\n", "b", "localdomain"},
 	{"mydomain = ex.net\nb = $mydomain\n", "myorigin", NULL},
+	/* mydomain's computed default loops back through $mydomain: the
+	 * value depends on the host name; what counts is no leak, no crash. */
+	{"myhostname = host.$mydomain\nb = $mydomain\n", "b", NULL},
+	{"myhostname = $mydomain\nb = $myhostname\n", "b", NULL},
 	{"stress = yes\n", "smtpd_timeout", "10s"},
 	{"multi_instance_name = postern-out\n", "syslog_name", "postern-out"},
 	{"mynetworks = 10.0.0.0/8\n", "smtpd_client_event_limit_exceptions", "10.0.0.0/8"},
