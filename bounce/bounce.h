@@ -37,7 +37,9 @@
  *	a comment, as Postfix's mail_date(). bounce_dsn_diag() fills the
  *	Remote-MTA and Diagnostic-Code fields of a recipient that has none
  *	from its reason and relay ("host mx[1.2.3.4] said: 550 ... (in
- *	reply to RCPT TO command)" gives "dns; mx" and "smtp; 550 ...").
+ *	reply to RCPT TO command)" gives "dns; mx" and "smtp; 550 ...";
+ *	a relayed recipient with reason "250 2.0.0 Ok" and relay
+ *	"mx[1.2.3.4]:25" gives "dns; mx" and "smtp; 250 2.0.0 Ok").
  *	bounce_dsn_wrap() folds "<rcpt>: reason" text at 79 columns with
  *	a 4-space indent, as Postfix does.
  *
@@ -52,7 +54,8 @@
  *	sender (or to the postmaster for mail from the null sender when
  *	notify_classes asks for it) and the postmaster copies that
  *	notify_classes asks for, logs, and removes bounce/ID after a flush
- *	or expire. It returns 0 when done (also when nothing was to be
+ *	or expire; a trace request sends the success notice for trace/ID
+ *	(RFC 3461 NOTIFY=SUCCESS) and removes trace/ID. It returns 0 when done (also when nothing was to be
  *	sent), -1 when the request should be tried again.
  *
  *	bounce_service() serves one client connection.
@@ -74,6 +77,7 @@
 enum bounce_kind {
 	BOUNCE_KIND_FAILURE,		/* non-delivery: Action failed */
 	BOUNCE_KIND_DELAY,		/* delay warning: Action delayed */
+	BOUNCE_KIND_SUCCESS,		/* NOTIFY=SUCCESS: delivered, relayed */
 };
 
  /*
@@ -105,7 +109,7 @@ struct bounce_rcpt {
 	char   *orig;			/* original recipient, or NULL */
 	char   *dsn_orcpt;		/* DSN ORCPT "type;address", or NULL */
 	char	status[DSN_STATUS_SIZE];
-	const char *action;		/* DSN_ACTION_FAILED, _DELAYED */
+	const char *action;		/* DSN_ACTION_* constant */
 	char   *reason;
 	char   *diag_type;		/* "smtp", or NULL */
 	char   *diag_text;

@@ -19,6 +19,12 @@
  *	in through the arguments: this module reads no parameters, no
  *	clock and no files, so a test can check its output byte for byte.
  *
+ *	A success notice (BOUNCE_KIND_SUCCESS, RFC 3461 NOTIFY=SUCCESS)
+ *	has Postfix's "Successful Mail Delivery Report" subject and text;
+ *	each recipient carries its own action (delivered, relayed,
+ *	expanded) and a relayed one the next hop's reply as
+ *	"Diagnostic-Code: smtp; 250 ...".
+ *
  *	Text that comes from outside (reasons, remote replies) is reduced
  *	to printable ASCII in the human-readable and delivery-status
  *	parts (both are us-ascii); other bytes become '?'.
@@ -61,6 +67,16 @@ static const char *const bounce_delay_banner[] = {
 	"####################################################################",
 	"# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #",
 	"####################################################################",
+	0,
+};
+
+static const char *const bounce_success_text[] = {
+	"Your message was successfully delivered to the destination(s)",
+	"listed below. If the message was delivered to mailbox you will",
+	"receive no further notifications. Otherwise you may still receive",
+	"notifications of mail delivery errors from other systems.",
+	"",
+	"                   The mail system",
 	0,
 };
 
@@ -165,6 +181,25 @@ bounce_wrap_to_out(const char *line, size_t len, void *ctx)
 	out->fn(line, len, out->ctx);
 }
 
+/* bounce_dsn_diag_relayed - a relayed recipient: the next hop's reply */
+static void
+bounce_dsn_diag_relayed(struct bounce_rcpt *rcpt, const char *relay)
+{
+	const char *reason = rcpt->reason;
+	const char *bracket;
+
+	if (rcpt->action == NULL || strcmp(rcpt->action, DSN_ACTION_RELAYED) != 0
+	    || reason == NULL || strspn(reason, "0123456789") != 3
+	    || (reason[3] != 0 && reason[3] != ' ' && reason[3] != '-'))
+		return;
+	rcpt->diag_type = xstrdup("smtp");
+	rcpt->diag_text = xstrdup(reason);
+	if (relay != NULL && (bracket = strchr(relay, '[')) != NULL && bracket > relay) {
+		rcpt->mta_type = xstrdup("dns");
+		rcpt->mta_name = xstrndup(relay, (size_t) (bracket - relay));
+	}
+}
+
 /* bounce_dsn_diag - Remote-MTA and Diagnostic-Code from an SMTP reason */
 void
 bounce_dsn_diag(struct bounce_rcpt *rcpt, const char *relay)
@@ -177,7 +212,8 @@ bounce_dsn_diag(struct bounce_rcpt *rcpt, const char *relay)
 	const char *tail;
 	size_t	len;
 
-	(void) relay;
+	if (rcpt->diag_type == NULL && rcpt->mta_type == NULL)
+		bounce_dsn_diag_relayed(rcpt, relay);
 	if (rcpt->diag_type != NULL || reason == NULL
 	    || strncmp(reason, "host ", 5) != 0
 	    || (bracket = strchr(reason + 5, '[')) == NULL
@@ -217,6 +253,8 @@ bounce_subject(const struct bounce_info *info)
 	if (info->kind == BOUNCE_KIND_DELAY)
 		return (info->is_postmaster ? "Postmaster Warning: Delayed Mail"
 			: "Delayed Mail (still being retried)");
+	if (info->kind == BOUNCE_KIND_SUCCESS)
+		return ("Successful Mail Delivery Report");
 	return (info->is_postmaster ? "Postmaster Copy: Undelivered Mail"
 		: "Undelivered Mail Returned to Sender");
 }
@@ -280,12 +318,17 @@ bounce_notification(struct bounce_out *out, const struct bounce_info *info,
 			   info->warn_hours);
 		bounce_put(out, "It will be retried until it is %ld day(s) old.",
 			   info->lifetime_days);
+	} else if (info->kind == BOUNCE_KIND_SUCCESS) {
+		bounce_put_lines(out, bounce_success_text);
 	} else
 		bounce_put_lines(out, bounce_failure_text);
-	bounce_put(out, "%s", "");
-	bounce_put(out, "For further assistance, please send mail to %s.", info->postmaster);
-	bounce_put(out, "%s", "");
-	bounce_put_lines(out, bounce_closing_text);
+	if (info->kind != BOUNCE_KIND_SUCCESS) {
+		bounce_put(out, "%s", "");
+		bounce_put(out, "For further assistance, please send mail to %s.",
+			   info->postmaster);
+		bounce_put(out, "%s", "");
+		bounce_put_lines(out, bounce_closing_text);
+	}
 	for (i = 0; i < count; i++)
 		bounce_rcpt_text(out, rcpts + i);
 	bounce_put(out, "%s", "");
@@ -367,7 +410,8 @@ bounce_original_part(struct bounce_out *out, const struct bounce_info *info,
 	size_t	i;
 
 	bounce_put(out, "--%s", boundary);
-	bounce_put(out, "Content-Description: Undelivered Message%s",
+	bounce_put(out, "Content-Description: %s Message%s",
+		   info->kind == BOUNCE_KIND_SUCCESS ? "Delivered" : "Undelivered",
 		   is_full ? "" : " Headers");
 	bounce_put(out, "Content-Type: %s", is_full ? "message/rfc822" : "text/rfc822-headers");
 	if (strcmp(info->encoding, "8bit") == 0)

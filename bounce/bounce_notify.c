@@ -20,6 +20,13 @@
  * .IP warn
  *	Every open recipient in defer/ID gets Action: delayed with
  *	Will-Retry-Until; only the headers are returned.
+ * .IP trace
+ *	A success notice (RFC 3461 NOTIFY=SUCCESS): every recipient in
+ *	trace/ID with the action qmgr logged there (delivered, relayed,
+ *	expanded); the headers are returned unless the sender asked for
+ *	RET=FULL, as Postfix does. Only recipients that asked for SUCCESS
+ *	are included. Mail from the null sender never gets one, and there
+ *	are no postmaster copies. trace/ID is removed afterwards.
  * .PP
  *	A recipient appears once, with its last log entry. Recipients whose
  *	DSN NOTIFY excludes the event (NEVER, or a list without FAILURE or
@@ -39,6 +46,7 @@
  *	needed), bounce/ID is removed.
  *
  *	Logging, as Postfix: "ID: sender non-delivery notification: NEWID",
+ *	"ID: sender delivery status notification: NEWID",
  *	"ID: sender delay notification: NEWID", "ID: postmaster
  *	non-delivery notification: NEWID", "ID: postmaster delay
  *	notification: NEWID".
@@ -160,7 +168,36 @@ bounce_set_slot(struct bounce_set *set, long offset, const char *address)
 static int
 bounce_notify_wanted(int notify, int bit)
 {
+	/* RFC 3461: without NOTIFY, failures and delays are reported. */
+	if (bit == DSN_NOTIFY_SUCCESS)
+		return ((notify & bit) != 0);
 	return (notify == 0 || (notify & bit) != 0);
+}
+
+/* bounce_fallback_status - the status of an entry without a valid one */
+static const char *
+bounce_fallback_status(const char *action)
+{
+	if (strcmp(action, DSN_ACTION_DELAYED) == 0)
+		return ("4.0.0");
+	if (strcmp(action, DSN_ACTION_FAILED) == 0)
+		return ("5.0.0");
+	return ("2.0.0");
+}
+
+/* bounce_success_action - our constant for a logged success action */
+static const char *
+bounce_success_action(const char *action)
+{
+	static const char *const known[] = {
+		DSN_ACTION_DELIVERED, DSN_ACTION_RELAYED, DSN_ACTION_EXPANDED, 0,
+	};
+	const char *const *cpp;
+
+	for (cpp = known; action != NULL && *cpp; cpp++)
+		if (strcmp(action, *cpp) == 0)
+			return (*cpp);
+	return (DSN_ACTION_DELIVERED);
 }
 
 /* bounce_set_add - one recipient with its status; NULL when not wanted */
@@ -171,7 +208,7 @@ bounce_set_add(struct bounce_set *set, long offset, const char *address,
 {
 	const struct qfile_rcpt *qr = bounce_env_rcpt(set->env, offset);
 	struct bounce_rcpt *rcpt;
-	const char *fallback = strcmp(set->action, DSN_ACTION_DELAYED) == 0 ? "4.0.0" : "5.0.0";
+	const char *fallback = bounce_fallback_status(set->action);
 
 	if (qr && notify == 0)
 		notify = qr->notify;
@@ -206,6 +243,8 @@ bounce_set_entry(const struct logfile_entry *entry, void *ctx)
 				   entry->orig_recipient, entry->dsn_notify,
 				   entry->status, entry->reason)) == NULL)
 		return (0);
+	if (set->notify_bit == DSN_NOTIFY_SUCCESS)
+		rcpt->action = bounce_success_action(entry->action);
 	if (entry->diag_type && entry->diag_text) {
 		rcpt->diag_type = xstrdup(entry->diag_type);
 		rcpt->diag_text = xstrdup(entry->diag_text);
@@ -355,6 +394,11 @@ bounce_null_sender(struct bounce_info *info, const struct bounce_set *set,
 {
 	int	is_delay = (info->kind == BOUNCE_KIND_DELAY);
 
+	if (info->kind == BOUNCE_KIND_SUCCESS) {
+		msg_info("%s: delivery status notification for mail from the null"
+			 " sender discarded", info->queue_id);
+		return (0);
+	}
 	if (!bounce_has_class(is_delay ? "delay" : "2bounce")) {
 		msg_info("%s: %s for mail from the null sender discarded",
 			 info->queue_id, is_delay ? "delay notification"
@@ -363,6 +407,20 @@ bounce_null_sender(struct bounce_info *info, const struct bounce_set *set,
 	}
 	return (bounce_postmaster(info, set, orig, is_delay ? var_delay_notice_recipient
 				  : var_2bounce_notice_recipient));
+}
+
+/* bounce_success_notice - the sender's success notice, no copies */
+static int
+bounce_success_notice(struct bounce_info *info, const struct bounce_set *set,
+		              const struct bounce_original *orig)
+{
+	if (bounce_is_double_bounce_sender(info->sender)) {
+		msg_info("%s: delivery status notification for mail from %s discarded",
+			 info->queue_id, var_double_bounce_sender);
+		return (0);
+	}
+	info->to = info->sender;
+	return (bounce_send(info, set, orig, "", "sender delivery status notification"));
 }
 
 /* bounce_deliver_notices - the sender notice and postmaster copies */
@@ -374,6 +432,8 @@ bounce_deliver_notices(struct bounce_info *info, const struct bounce_set *set,
 
 	if (*info->sender == 0)
 		return (bounce_null_sender(info, set, orig));
+	if (info->kind == BOUNCE_KIND_SUCCESS)
+		return (bounce_success_notice(info, set, orig));
 	if (!is_delay && bounce_is_double_bounce_sender(info->sender)) {
 		msg_warn("%s: undeliverable postmaster notification discarded",
 			 info->queue_id);
@@ -390,6 +450,17 @@ bounce_deliver_notices(struct bounce_info *info, const struct bounce_set *set,
 	return (0);
 }
 
+/* bounce_kind - what a request reports */
+static enum bounce_kind
+bounce_kind(const char *request)
+{
+	if (strcmp(request, BOUNCE_REQ_WARN) == 0)
+		return (BOUNCE_KIND_DELAY);
+	if (strcmp(request, BOUNCE_REQ_TRACE) == 0)
+		return (BOUNCE_KIND_SUCCESS);
+	return (BOUNCE_KIND_FAILURE);
+}
+
 /* bounce_info_init - the constant part of a notification */
 static void
 bounce_info_init(struct bounce_info *info, const struct bounce_req *req,
@@ -398,8 +469,7 @@ bounce_info_init(struct bounce_info *info, const struct bounce_req *req,
 	long	lifetime = *req->sender ? var_maximal_queue_lifetime : var_bounce_queue_lifetime;
 
 	memset(info, 0, sizeof(*info));
-	info->kind = strcmp(req->request, BOUNCE_REQ_WARN) == 0
-		? BOUNCE_KIND_DELAY : BOUNCE_KIND_FAILURE;
+	info->kind = bounce_kind(req->request);
 	info->queue_id = req->queue_id;
 	info->sender = req->sender;
 	info->hostname = var_myhostname;
@@ -422,6 +492,8 @@ bounce_gather(struct bounce_set *set, const struct bounce_req *req)
 {
 	if (strcmp(req->request, BOUNCE_REQ_WARN) == 0)
 		return (bounce_set_read(set, MAIL_QUEUE_DEFER, req->queue_id, 1));
+	if (strcmp(req->request, BOUNCE_REQ_TRACE) == 0)
+		return (bounce_set_read(set, MAIL_QUEUE_TRACE, req->queue_id, 0));
 	if (bounce_set_read(set, MAIL_QUEUE_BOUNCE, req->queue_id, 0) < 0)
 		return (-1);
 	if (strcmp(req->request, BOUNCE_REQ_EXPIRE) == 0) {
@@ -430,6 +502,38 @@ bounce_gather(struct bounce_set *set, const struct bounce_req *req)
 		bounce_set_open_rcpts(set);
 	}
 	return (0);
+}
+
+/* bounce_want - what to return of the original message */
+static int
+bounce_want(enum bounce_kind kind, int dsn_ret)
+{
+	/* Postfix: success notices return the headers unless RET=FULL. */
+	if (kind == BOUNCE_KIND_SUCCESS)
+		return (dsn_ret == DSN_RET_FULL ? BOUNCE_RETURN_FULL : BOUNCE_RETURN_HEADERS);
+	return (kind == BOUNCE_KIND_DELAY || dsn_ret == DSN_RET_HDRS
+		? BOUNCE_RETURN_HEADERS : BOUNCE_RETURN_FULL);
+}
+
+/* bounce_log_queue - the logfile a request consumes, or NULL */
+static const char *
+bounce_log_queue(enum bounce_kind kind)
+{
+	if (kind == BOUNCE_KIND_SUCCESS)
+		return (MAIL_QUEUE_TRACE);
+	return (kind == BOUNCE_KIND_FAILURE ? MAIL_QUEUE_BOUNCE : NULL);
+}
+
+/* bounce_set_kind - an empty set for a kind of notice */
+static void
+bounce_set_kind(struct bounce_set *set, enum bounce_kind kind)
+{
+	if (kind == BOUNCE_KIND_SUCCESS)
+		bounce_set_init(set, NULL, DSN_ACTION_DELIVERED, DSN_NOTIFY_SUCCESS);
+	else if (kind == BOUNCE_KIND_DELAY)
+		bounce_set_init(set, NULL, DSN_ACTION_DELAYED, DSN_NOTIFY_DELAY);
+	else
+		bounce_set_init(set, NULL, DSN_ACTION_FAILED, DSN_NOTIFY_FAILURE);
 }
 
 /* bounce_notify - carry out one request */
@@ -441,13 +545,12 @@ bounce_notify(const struct bounce_req *req)
 	struct bounce_set set;
 	struct bounce_info info;
 	struct buf *why = buf_new(100);
-	int	is_delay = (strcmp(req->request, BOUNCE_REQ_WARN) == 0);
-	int	want = (is_delay || req->dsn_ret == DSN_RET_HDRS)
-		? BOUNCE_RETURN_HEADERS : BOUNCE_RETURN_FULL;
+	enum bounce_kind kind = bounce_kind(req->request);
+	int	want = bounce_want(kind, req->dsn_ret);
+	const char *consumed = bounce_log_queue(kind);
 	int	ret = -1;
 
-	bounce_set_init(&set, NULL, is_delay ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED,
-			is_delay ? DSN_NOTIFY_DELAY : DSN_NOTIFY_FAILURE);
+	bounce_set_kind(&set, kind);
 	qfile_envelope_init(&env);
 	if (bounce_original_load(req->queue_name, req->queue_id, want, var_bounce_size_limit,
 				 var_header_size_limit, &env, &orig, why) < 0) {
@@ -464,8 +567,8 @@ bounce_notify(const struct bounce_req *req)
 	bounce_info_init(&info, req, &env, orig.is_available);
 	if (set.count > 0 && bounce_deliver_notices(&info, &set, &orig) < 0)
 		goto out;
-	if (!is_delay && queue_remove(MAIL_QUEUE_BOUNCE, req->queue_id) < 0 && errno != ENOENT)
-		msg_warn("%s: remove bounce log: %m", req->queue_id);
+	if (consumed && queue_remove(consumed, req->queue_id) < 0 && errno != ENOENT)
+		msg_warn("%s: remove %s log: %m", req->queue_id, consumed);
 	ret = 0;
 out:
 	bounce_set_free(&set);

@@ -36,7 +36,7 @@
   * The requests this service knows.
   */
 static const char *const bounce_requests[] = {
-	BOUNCE_REQ_FLUSH, BOUNCE_REQ_WARN, BOUNCE_REQ_EXPIRE, 0,
+	BOUNCE_REQ_FLUSH, BOUNCE_REQ_WARN, BOUNCE_REQ_EXPIRE, BOUNCE_REQ_TRACE, 0,
 };
 
 /* bounce_attr - first of two attribute names that is present */

@@ -101,6 +101,7 @@ struct local_leaf {
 	int	status;			/* DELIVER_STAT_* */
 	char	dsn[DSN_STATUS_SIZE];
 	char   *reason;
+	int	is_forward;		/* a copy queued: it carries NOTIFY on */
 };
 
 struct local_leaves {
@@ -133,6 +134,7 @@ struct local_state {
 	const char *address;		/* being delivered, qualified */
 	struct local_leaves *leaves;
 	struct argv *forward;		/* non-local addresses to re-submit */
+	int	forward_notify;		/* DSN NOTIFY of the forwarded copies */
 };
 
  /*

@@ -20,6 +20,12 @@
  *	prepend_delivered_header lists "forward"; it lets the next
  *	delivery detect a loop) and the original content.
  *
+ *	DSN: when the recipient expands into more than one destination
+ *	(its other leaves plus the forwarded addresses), its delivery is
+ *	reported as "expanded" and the copies go without NOTIFY=SUCCESS
+ *	(NEVER when nothing else was asked), as Postfix does; otherwise the
+ *	copy keeps the recipient's NOTIFY.
+ *
  *	Each forwarded address is recorded with local_leaf() as sent,
  *	"forwarded as NEWID", or deferred (4.3.0) when cleanup could not
  *	take the message.
@@ -97,7 +103,7 @@ local_forward_envelope(struct local_state *state, struct cleanup_client *cl,
 			(void) cleanup_rcpt(cl, state->forward->argv[i],
 					    (rcpt->orig_address && *rcpt->orig_address)
 					    ? rcpt->orig_address : rcpt->address,
-					    NULL, rcpt->dsn_notify);
+					    NULL, state->forward_notify);
 }
 
 /* local_forward_batch - one new message for the addresses of from_address */
@@ -134,10 +140,11 @@ local_forward_batch(struct local_state *state, const char *from_address)
 		if (strcmp(state->forward->argv[i + 1], from_address) != 0)
 			continue;
 		state->address = state->forward->argv[i];
-		if (status == CLEANUP_STAT_OK)
+		if (status == CLEANUP_STAT_OK) {
 			(void) local_leaf(state, DELIVER_STAT_OK, "2.0.0", "forwarded as %s",
 					  buf_str(newid));
-		else
+			state->leaves->leaf[state->leaves->count - 1].is_forward = 1;
+		} else
 			(void) local_leaf(state, DELIVER_STAT_DEFER, "4.3.0",
 					  "mail forwarding failed: %s", buf_len(why)
 					  ? buf_str(why) : cleanup_strerror(status));
@@ -148,6 +155,22 @@ local_forward_batch(struct local_state *state, const char *from_address)
 	buf_free(line);
 }
 
+/* local_forward_notify - DSN NOTIFY for the copies, as Postfix's alias.c */
+static int
+local_forward_notify(const struct local_state *state)
+{
+	int	notify = state->rcpt->dsn_notify;
+
+	/* Expanded into several destinations: "expanded" covers SUCCESS. */
+	if ((notify & DSN_NOTIFY_SUCCESS)
+	    && state->leaves->count + state->forward->argc / 2 > 1) {
+		notify &= ~DSN_NOTIFY_SUCCESS;
+		if (notify == 0)
+			notify = DSN_NOTIFY_NEVER;
+	}
+	return (notify);
+}
+
 /* local_forward_flush - queue what was collected */
 int
 local_forward_flush(struct local_state *state)
@@ -155,6 +178,8 @@ local_forward_flush(struct local_state *state)
 	struct htable *done = htable_new(4);
 	const char *saved = state->address;
 	size_t	i;
+
+	state->forward_notify = local_forward_notify(state);
 
 	for (i = 0; i + 1 < state->forward->argc; i += 2) {
 		const char *from = state->forward->argv[i + 1];

@@ -35,6 +35,13 @@
  *	reports the deciding leaf through deliver_status_rcpt(), which
  *	logs it the same way. A recipient without leaves (every destination
  *	was already served earlier in the request) is reported delivered.
+ *
+ *	DSN (RFC 3461 NOTIFY=SUCCESS): a delivered recipient is reported
+ *	with action "delivered", or "expanded" when it led to more than one
+ *	destination (the forwarded copies then go without SUCCESS, see
+ *	local_forward(3)). A recipient whose only destination is a
+ *	forwarded copy is reported without SUCCESS in its NOTIFY: the copy
+ *	asks for the notice itself.
  */
 #include <util/sys_defs.h>
 #include <fcntl.h>
@@ -73,6 +80,7 @@ local_leaf(struct local_state *state, int status, const char *dsn,
 	snprintf(leaf->dsn, sizeof(leaf->dsn), "%s", dsn_valid_status(dsn) ? dsn : "4.0.0");
 	leaf->dsn[0] = status == DELIVER_STAT_OK ? '2' : status == DELIVER_STAT_DEFER ? '4' : '5';
 	leaf->reason = buf_steal(reason);
+	leaf->is_forward = 0;
 	return (status);
 }
 
@@ -135,6 +143,19 @@ local_log_leaf(const struct deliver_request *req, const char *orig,
 	buf_free(line);
 }
 
+/* local_leaves_action - DSN action and owed NOTIFY of a delivered recipient */
+static const char *
+local_leaves_action(const struct local_leaves *leaves, int *notify)
+{
+	/* Postfix: an expansion into several destinations is "expanded". */
+	if (leaves->count > 1)
+		return (DSN_ACTION_EXPANDED);
+	/* A single forwarded copy carries NOTIFY=SUCCESS on by itself. */
+	if (leaves->count == 1 && leaves->leaf[0].is_forward)
+		*notify &= ~DSN_NOTIFY_SUCCESS;
+	return (DSN_ACTION_DELIVERED);
+}
+
 /* local_leaves_report - log the leaves, report the recipient */
 int
 local_leaves_report(struct stream *client, struct local_msg *msg,
@@ -145,6 +166,7 @@ local_leaves_report(struct stream *client, struct local_msg *msg,
 	const char *orig = (rcpt->orig_address && *rcpt->orig_address)
 	? rcpt->orig_address : rcpt->address;
 	const struct local_leaf *leaf;
+	const char *action = NULL;
 	int	decide = local_leaves_decide(leaves);
 	size_t	i;
 
@@ -158,8 +180,10 @@ local_leaves_report(struct stream *client, struct local_msg *msg,
 	leaf = leaves->leaf + decide;
 	speaker.address = leaf->address;
 	speaker.orig_address = (char *) orig;
+	if (leaf->status == DELIVER_STAT_OK)
+		action = local_leaves_action(leaves, &speaker.dsn_notify);
 	return (deliver_status_rcpt(client, msg->req, &speaker, leaf->status, leaf->dsn,
-				    NULL, leaf->reason, "local"));
+				    action, leaf->reason, "local"));
 }
 
 /* local_request_defer_all - the message cannot be read */

@@ -352,5 +352,8 @@ main(int argc, char **argv)
 	ps.why = buf_new(100);
 	ps_run(&ps, actions);
 	ps_report(&ps);
+	buf_free(ps.path);
+	buf_free(ps.path2);
+	buf_free(ps.why);
 	return (ps.errors ? 1 : 0);
 }

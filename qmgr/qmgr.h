@@ -244,6 +244,7 @@ struct qmgr_message {
 	time_t	retry_time;		/* earliest proposed retry, 0 = none */
 	int	has_defer_log;		/* appended to defer/ID this pass */
 	int	has_bounce_log;		/* appended to bounce/ID this pass */
+	int	has_trace_log;		/* appended to trace/ID this pass */
 	int	done_stage;		/* qmgr_active_done() progress */
 	struct qmgr_ipc *bounce_ipc;	/* pending bounce/defer request */
 	struct qmgr_message *prev;	/* all active messages */

@@ -26,13 +26,17 @@
  *	for a non-delivery notice (flush). If that fails the message is
  *	deferred even when nothing else is left, so the notice is retried.
  * .IP 2.
- *	Nothing deferred: remove the queue file and defer/ID, log
- *	"ID: removed".
+ *	Nothing deferred: when some recipient asked for NOTIFY=SUCCESS and
+ *	was delivered, now or earlier (trace/ID exists), ask the trace
+ *	service for the success notice (trace); if that fails the message
+ *	is deferred so that the notice is retried (until the message is
+ *	past its queue lifetime: then a warning). Then remove the queue
+ *	file, defer/ID and trace/ID, log "ID: removed".
  * .IP 3.
  *	Deferred, and older than maximal_queue_lifetime
  *	(bounce_queue_lifetime for a null sender): log "ID: from=<s>,
  *	status=expired, returned to sender", ask for the expiry notice,
- *	then remove the message (or defer it if the request failed).
+ *	then finish as in step 2 (or defer it if the request failed).
  * .IP 4.
  *	Deferred, delay_warning_time set, no warning sent yet, and older
  *	than that: ask for a delay warning and record the time in the WARN
@@ -134,6 +138,20 @@ qmgr_active_retry_time(struct qmgr_message *message, time_t now)
 					  2.0 * drand48() - 1.0));
 }
 
+/* qmgr_active_has_log - does QUEUE/ID (bounce, trace) exist? */
+static int
+qmgr_active_has_log(const struct qmgr_message *message, const char *queue_name)
+{
+	struct buf *path = buf_new(100);
+	struct stat st;
+	int	found;
+
+	found = (queue_path(path, queue_name, message->queue_id) != NULL
+		 && stat(buf_str(path), &st) == 0);
+	buf_free(path);
+	return (found);
+}
+
 /* qmgr_active_remove - the message is finished: remove it */
 static void
 qmgr_active_remove(struct qmgr_message *message)
@@ -146,6 +164,8 @@ qmgr_active_remove(struct qmgr_message *message)
 	} else {
 		if (queue_remove(MAIL_QUEUE_DEFER, id) < 0 && errno != ENOENT)
 			msg_warn("%s: remove %s file: %m", id, MAIL_QUEUE_DEFER);
+		if (queue_remove(MAIL_QUEUE_TRACE, id) < 0 && errno != ENOENT)
+			msg_warn("%s: remove %s file: %m", id, MAIL_QUEUE_TRACE);
 		msg_info("%s: removed", id);
 	}
 	qmgr_message_free(message);
@@ -222,12 +242,40 @@ qmgr_active_count_expired(const struct qmgr_message *message)
 					    METRICS_STATUS_EXPIRED, "5.4.7");
 }
 
+/* qmgr_active_trace_done - the success notice was requested */
+static void
+qmgr_active_trace_done(struct qmgr_message *message, int status)
+{
+	/* Failed: keep the message (nothing open) so the notice is retried. */
+	if (status == 0)
+		qmgr_active_remove(message);
+	else if (qmgr_active_expired(message, time(NULL))) {
+		msg_warn("%s: success notification not sent: message expired",
+			 message->queue_id);
+		qmgr_active_remove(message);
+	} else
+		qmgr_active_defer(message);
+}
+
+/* qmgr_active_finish - success notice when one is owed, then remove */
+static void
+qmgr_active_finish(struct qmgr_message *message)
+{
+	if (message->has_trace_log || qmgr_active_has_log(message, MAIL_QUEUE_TRACE)) {
+		if (message->has_trace_log)
+			(void) qmgr_logfile_sync(MAIL_QUEUE_TRACE, message->queue_id);
+		qmgr_bounce_request(message, BOUNCE_REQ_TRACE, qmgr_active_trace_done);
+		return;
+	}
+	qmgr_active_remove(message);
+}
+
 /* qmgr_active_expire_done - the expiry notice was requested */
 static void
 qmgr_active_expire_done(struct qmgr_message *message, int status)
 {
 	if (status == 0)
-		qmgr_active_remove(message);
+		qmgr_active_finish(message);
 	else
 		qmgr_active_defer(message);
 }
@@ -259,7 +307,7 @@ qmgr_active_decide(struct qmgr_message *message)
 		if (message->done_stage & QMGR_DONE_BOUNCE_FAILED)
 			qmgr_active_defer(message);
 		else
-			qmgr_active_remove(message);
+			qmgr_active_finish(message);
 		return;
 	}
 	if (qmgr_active_expired(message, now)) {
@@ -292,19 +340,6 @@ qmgr_active_flush_done(struct qmgr_message *message, int status)
 	qmgr_active_decide(message);
 }
 
-/* qmgr_active_has_bounce_log - does bounce/ID exist? */
-static int
-qmgr_active_has_bounce_log(const struct qmgr_message *message)
-{
-	struct buf *path = buf_new(100);
-	struct stat st;
-	int	found;
-
-	found = (queue_path(path, MAIL_QUEUE_BOUNCE, message->queue_id) != NULL
-		 && stat(buf_str(path), &st) == 0);
-	buf_free(path);
-	return (found);
-}
 
 /* qmgr_active_done - the message has nothing in progress */
 void
@@ -314,7 +349,7 @@ qmgr_active_done(struct qmgr_message *message)
 		msg_panic("qmgr_active_done: %s: refcount %d", message->queue_id,
 			  message->refcount);
 	message->done_stage = 0;
-	if (message->has_bounce_log || qmgr_active_has_bounce_log(message)) {
+	if (message->has_bounce_log || qmgr_active_has_log(message, MAIL_QUEUE_BOUNCE)) {
 		if (message->has_bounce_log)
 			(void) qmgr_logfile_sync(MAIL_QUEUE_BOUNCE, message->queue_id);
 		qmgr_bounce_request(message, BOUNCE_REQ_FLUSH, qmgr_active_flush_done);

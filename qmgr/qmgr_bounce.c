@@ -19,7 +19,9 @@
  *	notice from bounce/ID, through bounce_service_name),
  *	BOUNCE_REQ_EXPIRE (the message expired: bounce/ID and defer/ID
  *	entries, through defer_service_name) or BOUNCE_REQ_WARN (delay
- *	warning from defer/ID, through defer_service_name). The request is
+ *	warning from defer/ID, through defer_service_name) or
+ *	BOUNCE_REQ_TRACE (success notice from trace/ID, through
+ *	trace_service_name). The request is
  *	{request, queue_name, queue_id, sender, dsn_envid, dsn_ret,
  *	encoding, smtputf8} after the service's {proto=bounce} hello; the
  *	answer is {status}: the conversation of bounce_client(3), driven by
@@ -136,8 +138,9 @@ qmgr_bounce_request(struct qmgr_message *message, const char *request,
 	struct qmgr_ipc *ipc;
 
 	buf_printf(path, "%s/%s", MAIL_CLASS_PRIVATE,
-		   strcmp(request, BOUNCE_REQ_FLUSH) == 0 ?
-		   var_bounce_service_name : var_defer_service_name);
+		   strcmp(request, BOUNCE_REQ_FLUSH) == 0 ? var_bounce_service_name
+		   : strcmp(request, BOUNCE_REQ_TRACE) == 0 ? var_trace_service_name
+		   : var_defer_service_name);
 	if ((ipc = qmgr_ipc_connect(buf_str(path), why)) == NULL) {
 		msg_warn("%s: %s request: %s", message->queue_id, request,
 			 buf_str(why));

@@ -16,7 +16,10 @@
  *	list comes in:
  * .IP "recipient {offset, status, dsn_status, reason, relay, ...}"
  *	status 0: the recipient is marked done in the queue file at once
- *	(rec_mark_done()), so a crash can never deliver it twice. Status
+ *	(rec_mark_done()), so a crash can never deliver it twice; when the
+ *	agent's dsn_notify still asks for SUCCESS (and the sender is not
+ *	null), an entry with its dsn_action (delivered, relayed, expanded)
+ *	goes to trace/ID first, for the success notice. Status
  *	5: an entry in bounce/ID, then marked done; with soft_bounce = yes
  *	it is a deferral instead. Any other status: an entry in defer/ID
  *	and a retry time proposed from the transport's schedule (plus
@@ -62,6 +65,18 @@
 #include "qmgr.h"
 
 #define QMGR_CONNECT_RETRY_MS	200	/* backlog full: try again */
+
+ /*
+  * One recipient result from the agent.
+  */
+struct qmgr_result {
+	int	status;			/* DELIVER_STAT_* */
+	const char *dsn_status;		/* or NULL */
+	const char *action;		/* or NULL */
+	int	notify;			/* DSN_NOTIFY_* still owed */
+	const char *reason;
+	const char *relay;
+};
 
 struct qmgr_delivery {
 	struct qmgr_entry *entry;
@@ -181,20 +196,55 @@ qmgr_deliver_age(const struct qmgr_message *m)
 		+ (double) (now.tv_usec - m->env.arrival_usec) / 1e6);
 }
 
+/* qmgr_deliver_success_action - the DSN action of a success entry */
+static const char *
+qmgr_deliver_success_action(const char *action)
+{
+	static const char *const known[] = {
+		DSN_ACTION_DELIVERED, DSN_ACTION_RELAYED, DSN_ACTION_EXPANDED, 0,
+	};
+	const char *const *cpp;
+
+	for (cpp = known; action != NULL && *cpp; cpp++)
+		if (strcmp(action, *cpp) == 0)
+			return (*cpp);
+	return (DSN_ACTION_DELIVERED);
+}
+
+/* qmgr_deliver_trace - a success entry in trace/ID (NOTIFY=SUCCESS) */
+static void
+qmgr_deliver_trace(struct qmgr_message *m, size_t index, const char *status,
+		           const struct qmgr_result *res)
+{
+	const char *action = qmgr_deliver_success_action(res->action);
+
+	/* Mail from the null sender never gets a notice (no loops). */
+	if ((res->notify & DSN_NOTIFY_SUCCESS) == 0 || *m->env.sender == 0)
+		return;
+	/* The agent's reason is that of one destination only. */
+	if (qmgr_logfile_append(MAIL_QUEUE_TRACE, m->queue_id, m->env.rcpts + index,
+				status, action, strcmp(action, DSN_ACTION_EXPANDED) == 0 ?
+				"alias expanded" : res->reason, res->relay) == 0)
+		m->has_trace_log = 1;
+}
+
 /* qmgr_deliver_rcpt_result - act on one recipient's result */
 static void
-qmgr_deliver_rcpt_result(struct qmgr_delivery *d, size_t slot, int status,
-			         const char *dsn_status, const char *reason,
-			         const char *relay)
+qmgr_deliver_rcpt_result(struct qmgr_delivery *d, size_t slot,
+			         const struct qmgr_result *res)
 {
 	struct qmgr_message *m = d->entry->message;
 	size_t	index = d->entry->rcpts[slot];
 	struct buf *st = buf_new(16);
+	const char *reason = res->reason;
+	const char *relay = res->relay;
+	int	status = res->status;
 
 	if (status == DELIVER_STAT_BOUNCE && var_soft_bounce)
 		status = DELIVER_STAT_DEFER;
-	qmgr_deliver_status_text(st, dsn_status, status);
+	qmgr_deliver_status_text(st, res->dsn_status, status);
 	if (status == DELIVER_STAT_OK) {
+		qmgr_deliver_trace(m, index, buf_str(st), res);
 		qmgr_deliver_mark_done(m, index);
 		m->rcpt_state[index] = QMGR_RCPT_DONE;
 		qmgr_metrics_result(d->transport, METRICS_STATUS_SENT, buf_str(st));
@@ -228,7 +278,9 @@ qmgr_deliver_rcpt(struct qmgr_delivery *d, struct htable *attrs)
 	const char *status = htable_find(attrs, DELIVER_ATTR_STATUS);
 	const char *reason = htable_find(attrs, DELIVER_ATTR_REASON);
 	const char *relay = htable_find(attrs, DELIVER_ATTR_RELAY);
+	const char *notify = htable_find(attrs, DELIVER_ATTR_RESULT_NOTIFY);
 	struct qmgr_entry *e = d->entry;
+	struct qmgr_result res;
 	long long off;
 	size_t	slot;
 
@@ -247,9 +299,13 @@ qmgr_deliver_rcpt(struct qmgr_delivery *d, struct htable *attrs)
 			 e->message->queue_id, qmgr_ipc_name(d->ipc), offset);
 		return (-1);
 	}
-	qmgr_deliver_rcpt_result(d, slot, atoi(status),
-				 htable_find(attrs, DELIVER_ATTR_DSN_STATUS),
-				 reason ? reason : "", relay && *relay ? relay : "none");
+	res.status = atoi(status);
+	res.dsn_status = htable_find(attrs, DELIVER_ATTR_DSN_STATUS);
+	res.action = htable_find(attrs, DELIVER_ATTR_DSN_ACTION);
+	res.notify = notify ? atoi(notify) : 0;
+	res.reason = reason ? reason : "";
+	res.relay = relay && *relay ? relay : "none";
+	qmgr_deliver_rcpt_result(d, slot, &res);
 	return (0);
 }
 

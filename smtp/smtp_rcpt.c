@@ -90,17 +90,24 @@ smtp_rcpt_vreport(struct smtp_state *state, struct smtp_rcpt *rcpt, int status,
 		          const char *fmt, va_list ap)
 {
 	struct buf *reason = buf_new(100);
+	struct deliver_rcpt owed = *rcpt->drcpt;
 	const char *action = NULL;
 
 	if (rcpt->state == SMTP_RCPT_DONE)
 		msg_panic("smtp_rcpt_report: %s reported twice", rcpt->drcpt->address);
 	buf_vappendf(reason, fmt, ap);
-	/* RFC 3461: a server without DSN support cannot notify on success. */
+
+	/*
+	 * RFC 3461: a server without DSN support cannot notify on success, so
+	 * we report "relayed"; one with DSN got NOTIFY and takes over.
+	 */
 	if (status == DELIVER_STAT_OK && state->is_relayed
-	    && (rcpt->drcpt->dsn_notify & DSN_NOTIFY_SUCCESS))
+	    && (owed.dsn_notify & DSN_NOTIFY_SUCCESS))
 		action = DSN_ACTION_RELAYED;
+	else
+		owed.dsn_notify &= ~DSN_NOTIFY_SUCCESS;
 	state->req->delay_xfer = -1;
-	if (deliver_status_rcpt_reply(state->qmgr, state->req, rcpt->drcpt, status,
+	if (deliver_status_rcpt_reply(state->qmgr, state->req, &owed, status,
 				      dsn, action, reason->data, relay, code) < 0)
 		state->qmgr_failed = 1;
 	rcpt->state = SMTP_RCPT_DONE;

@@ -19,10 +19,12 @@
  *
  *	request is BOUNCE_REQ_FLUSH (send a non-delivery notification for
  *	the recipients in bounce/ID, then remove that file),
- *	BOUNCE_REQ_WARN (a delay warning for the recipients in defer/ID)
- *	or BOUNCE_REQ_EXPIRE (the message is too old: a non-delivery
+ *	BOUNCE_REQ_WARN (a delay warning for the recipients in defer/ID),
+ *	BOUNCE_REQ_EXPIRE (the message is too old: a non-delivery
  *	notification for bounce/ID and defer/ID, and for every recipient
- *	still open in the queue file). queue_name and queue_id name the
+ *	still open in the queue file) or BOUNCE_REQ_TRACE (a success
+ *	notice, RFC 3461 NOTIFY=SUCCESS, for the recipients in trace/ID,
+ *	then remove that file). queue_name and queue_id name the
  *	queue file, which bounce reads for the arrival time, original
  *	recipients and the content to return. status is 0 when the
  *	notification was queued or was not needed, -1 when the client
@@ -62,6 +64,7 @@
 #define BOUNCE_REQ_FLUSH	"flush"
 #define BOUNCE_REQ_WARN		"warn"
 #define BOUNCE_REQ_EXPIRE	"expire"
+#define BOUNCE_REQ_TRACE	"trace"
 
 struct bounce_request {
 	const char *request;		/* BOUNCE_REQ_* */

@@ -73,6 +73,16 @@
  *	deliver_status_rcpt_reply() also passes the remote SMTP reply code
  *	(0 when there was none) for qmgr's throttling and metrics.
  *
+ *	Success notices (RFC 3461 NOTIFY=SUCCESS). The result carries
+ *	rcpt->dsn_notify back to qmgr as dsn_notify, and the action.
+ *	When a delivered recipient's dsn_notify still has
+ *	DSN_NOTIFY_SUCCESS, qmgr records a success entry in trace/ID with
+ *	that action (delivered, relayed or expanded) and bounce(8) later
+ *	sends the sender a success notice. An agent that hands the
+ *	responsibility on (smtp to a next hop that announced DSN, local
+ *	to a forwarded copy) reports a copy of the recipient with that
+ *	bit cleared, as Postfix's agents clear it.
+ *
  *	Delays. a = arrival to entry into the active queue (req->active_time
  *	when qmgr sent it, else 0), b = from then to the hand-off to the
  *	agent, c = req->delay_conn (microseconds the agent spent on DNS,
@@ -158,6 +168,7 @@
 #define DELIVER_ATTR_STATUS		MAIL_ATTR_STATUS	/* "status" */
 #define DELIVER_ATTR_DSN_STATUS		MAIL_ATTR_DSN_STATUS	/* "dsn_status" */
 #define DELIVER_ATTR_DSN_ACTION		"dsn_action"
+#define DELIVER_ATTR_RESULT_NOTIFY	DELIVER_ATTR_DSN_NOTIFY	/* owed NOTIFY mask */
 #define DELIVER_ATTR_REASON		MAIL_ATTR_WHY		/* "reason" */
 #define DELIVER_ATTR_RELAY		MAIL_ATTR_RELAY		/* "relay" */
 #define DELIVER_ATTR_DELAY_CONN		"delay_conn"

@@ -19,10 +19,13 @@ Cases:
   * SIGKILL of each daemon (master, qmgr, cleanup, smtpd, smtp, pickup) at
     random moments during a run of KILL_COUNT messages, ROUNDS times: after
     restart and a flush every accepted message arrives at least once, and
-    duplicates stay within the bound explained in case_kill().
+    duplicates stay within the bound explained in case_kill();
+  * SIGKILL of local while it appends to an mbox: every accepted message
+    reaches the mailbox, duplicates only from the deliveries killed.
 """
 
 import os
+import pwd
 import random
 import re
 import signal
@@ -35,8 +38,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from postern_test import (VARIANT, check, done, not_ok, pid_alive,  # noqa: E402
-                          wait_for)
+from postern_test import (IS_ROOT, VARIANT, Instance, check, done, not_ok,  # noqa: E402
+                          pid_alive, unprivileged_user, wait_for)
 from soak_lib import (DNS_PROG, Sink, kill_child, queue_count, send_sendmail,  # noqa: E402
                       send_smtp, sink_instance)
 
@@ -44,6 +47,8 @@ MANY = 1000 if VARIANT != "asan" else 300      # deferred-then-healed messages
 KILL_COUNT = 300 if VARIANT != "asan" else 120  # messages per SIGKILL round
 ROUNDS = 2                                      # SIGKILL rounds
 CONC = 4                                        # smtp_destination_concurrency_limit
+LOCAL_COUNT = 150 if VARIANT != "asan" else 60  # messages while local is killed
+LOCAL_KILLS = 3
 
 
 def log_count(inst, regex, since=0):
@@ -374,8 +379,60 @@ def _kill_round(sink, rnd):
     inst.stop()
 
 
+def case_kill_local():
+    """SIGKILL of local mid-delivery to an mbox, LOCAL_KILLS times while
+    LOCAL_COUNT messages arrive: every accepted message ends up in the
+    mailbox, and only a delivery in flight at a kill may be there twice
+    (a killed local cannot take back the bytes it appended; the retry
+    appends the message again)."""
+    user = (unprivileged_user() if IS_ROOT else None) or pwd.getpwuid(os.geteuid()).pw_name
+    inst = Instance(name="fdklocal", main_cf={
+        "alias_maps": "", "local_recipient_maps": "", "in_flow_delay": "0s",
+        "minimal_backoff_time": "2s", "maximal_backoff_time": "4s", "queue_run_delay": "2s"})
+    spool = os.path.join(inst.root, "spool")
+    os.makedirs(spool)
+    os.chmod(spool, 0o1777)
+    inst.set_main_cf({"mail_spool_directory": spool})
+    if not start(inst, "kill local"):
+        return
+    rng = random.Random(77)
+    items = [("kl%d" % i, ["%s@test.example" % user]) for i in range(LOCAL_COUNT)]
+    accepted, kills = [], 0
+    sender = threading.Thread(target=lambda: accepted.extend(
+        send_smtp(inst.smtp_port, items, sender="snd@test.example")))
+    sender.start()
+    for _ in range(LOCAL_KILLS):
+        time.sleep(rng.uniform(0.2, 0.8))
+        if wait_for(lambda: kill_child(inst, ["local"], rng), 5, interval=0.02):
+            kills += 1
+    sender.join(120)
+    mbox = os.path.join(spool, user)
+
+    def ids():
+        try:
+            with open(mbox, "rb") as f:
+                data = f.read()
+        except OSError:
+            return []
+        return [m.decode() for m in re.findall(rb"^Message-ID: <([^@>]+)@", data, re.M)]
+    acc = set(accepted)
+    ok = flush_until(inst, lambda: acc <= set(ids()) and queue_count(inst) == 0, 90)
+    got = ids()
+    dups = len(got) - len(set(got))
+    print("# kill local: %d deliveries, %d duplicates, %d deferred" % (
+        log_count(inst, r"postern/local\[\d+\]: .* status=sent"), dups,
+        log_count(inst, r"postern/qmgr\[\d+\]: .* status=deferred")))
+    check("kill local: every accepted message is in the mailbox (%d kills)" % kills,
+          ok and kills > 0 and len(acc) == LOCAL_COUNT,
+          "%d accepted, %d missing, %d queued\n%s" % (
+              len(acc), len(acc - set(got)), queue_count(inst), inst.log_text()[-1500:]))
+    check("kill local: duplicates only from deliveries in flight at a kill",
+          dups <= kills, "%d duplicates, %d kills" % (dups, kills))
+    inst.stop()
+
+
 def main():
-    cases = [case_receiver, case_dns, case_many_deferred, case_kill]
+    cases = [case_receiver, case_dns, case_many_deferred, case_kill, case_kill_local]
     only = os.environ.get("FAULTS_CASES")
     for fn in cases:
         if only and fn.__name__[5:] not in only.split(","):

@@ -241,6 +241,64 @@ test_delay_headers(void **state)
 	buf_free(out);
 }
 
+/* test_success - Postfix's success text, delivered and relayed blocks */
+static void
+test_success(void **state)
+{
+	struct bounce_rcpt rcpts[2];
+	struct bounce_original orig;
+	struct bounce_info info;
+	struct buf *out = buf_new(4096);
+
+	(void) state;
+	memset(rcpts, 0, sizeof(rcpts));
+	rcpts[0].address = xstrdup("user@test.example");
+	rcpts[0].dsn_orcpt = xstrdup("rfc822;User@test.example");
+	snprintf(rcpts[0].status, sizeof(rcpts[0].status), "2.0.0");
+	rcpts[0].action = DSN_ACTION_DELIVERED;
+	rcpts[0].reason = xstrdup("delivered to mailbox");
+	bounce_dsn_diag(rcpts, "local");
+	rcpts[1].address = xstrdup("far@example.net");
+	snprintf(rcpts[1].status, sizeof(rcpts[1].status), "2.0.0");
+	rcpts[1].action = DSN_ACTION_RELAYED;
+	rcpts[1].reason = xstrdup("250 2.0.0 Ok: queued as X1");
+	bounce_dsn_diag(rcpts + 1, "mx.example.net[192.0.2.1]:25");
+	sample_original(&orig, BOUNCE_RETURN_HEADERS);
+	sample_info(&info);
+	info.kind = BOUNCE_KIND_SUCCESS;
+	bounce_dsn_compose(&info, rcpts, 2, &orig, collect, out);
+	assert_non_null(strstr(buf_str(out), "Subject: Successful Mail Delivery Report\n"));
+	assert_non_null(strstr(buf_str(out),
+			       "This is the mail system at host test.example.\n\n"
+			       "Your message was successfully delivered to the destination(s)\n"
+			       "listed below. If the message was delivered to mailbox you will\n"
+			       "receive no further notifications. Otherwise you may still receive\n"
+			       "notifications of mail delivery errors from other systems.\n\n"
+			       "                   The mail system\n\n"
+			       "<user@test.example>: delivered to mailbox\n\n"
+			       "<far@example.net>: 250 2.0.0 Ok: queued as X1\n\n--"));
+	assert_null(strstr(buf_str(out), "please send mail to postmaster"));
+	assert_non_null(strstr(buf_str(out),
+			       "Final-Recipient: rfc822; user@test.example\n"
+			       "Original-Recipient: rfc822;User@test.example\n"
+			       "Action: delivered\nStatus: 2.0.0\n"
+			       "Diagnostic-Code: X-Postern; delivered to mailbox\n"));
+	assert_non_null(strstr(buf_str(out),
+			       "Final-Recipient: rfc822; far@example.net\n"
+			       "Action: relayed\nStatus: 2.0.0\n"
+			       "Remote-MTA: dns; mx.example.net\n"
+			       "Diagnostic-Code: smtp; 250 2.0.0 Ok: queued as X1\n"));
+	assert_non_null(strstr(buf_str(out), "Content-Description: Delivered Message Headers\n"
+			       "Content-Type: text/rfc822-headers\n\n"
+			       "Subject: hello\nMessage-ID: <m1@example.com>\n\n--"));
+	assert_null(strstr(buf_str(out), "body text"));
+	assert_null(strstr(buf_str(out), "Will-Retry-Until"));
+	bounce_rcpt_free(rcpts);
+	bounce_rcpt_free(rcpts + 1);
+	bounce_original_free(&orig);
+	buf_free(out);
+}
+
 /* test_postmaster_no_original - postmaster subject, message gone */
 static void
 test_postmaster_no_original(void **state)
@@ -378,6 +436,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failure_text),
 		cmocka_unit_test(test_delay_headers),
+		cmocka_unit_test(test_success),
 		cmocka_unit_test(test_postmaster_no_original),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_diag),

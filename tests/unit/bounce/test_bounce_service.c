@@ -112,12 +112,13 @@ converse(void (*fill)(struct stream *), int *statuses, int max)
 	return (count);
 }
 
-/* fill_nothing_to_do - two requests for a message without logs */
+/* fill_nothing_to_do - three requests for a message without logs */
 static void
 fill_nothing_to_do(struct stream *client)
 {
 	put_request(client, BOUNCE_REQ_FLUSH, "1xVQiR3p2ojzaU", "s@example.com", "2");
 	put_request(client, BOUNCE_REQ_WARN, "1xVQiR3p2ojzaU", "", NULL);
+	put_request(client, BOUNCE_REQ_TRACE, "1xVQiR3p2ojzaU", "s@example.com", "1");
 }
 
 /* test_nothing_to_do - no logfile, no queue file: done, status 0 */
@@ -127,9 +128,10 @@ test_nothing_to_do(void **state)
 	int	statuses[4];
 
 	(void) state;
-	assert_int_equal(converse(fill_nothing_to_do, statuses, 4), 2);
+	assert_int_equal(converse(fill_nothing_to_do, statuses, 4), 3);
 	assert_int_equal(statuses[0], 0);
 	assert_int_equal(statuses[1], 0);
+	assert_int_equal(statuses[2], 0);
 	assert_true(warnings->argc >= 1);
 	assert_non_null(strstr(warnings->argv[0], "message is gone"));
 	argv_truncate(warnings, 0);

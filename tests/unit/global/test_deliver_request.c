@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <util/attr.h>
 #include <util/msg.h>
+#include <global/dsn.h>
 #include <global/deliver_request.h>
 #include <global/params.h>
 
@@ -257,6 +258,8 @@ test_read_bad(void **state)
 	read_bad("");
 }
 
+static int last_notify;			/* dsn_notify of the last result */
+
 /* read_result - qmgr reads one recipient result */
 static void
 read_result(long *offset, int *status, struct buf *dsn, struct buf *action,
@@ -270,11 +273,12 @@ read_result(long *offset, int *status, struct buf *dsn, struct buf *action,
 			      SCAN_INT(DELIVER_ATTR_STATUS, status),
 			      SCAN_STR(DELIVER_ATTR_DSN_STATUS, dsn),
 			      SCAN_STR(DELIVER_ATTR_DSN_ACTION, action),
+			      SCAN_INT(DELIVER_ATTR_RESULT_NOTIFY, &last_notify),
 			      SCAN_STR(DELIVER_ATTR_REASON, reason),
 			      SCAN_STR(DELIVER_ATTR_RELAY, relay),
 			      SCAN_LONG(DELIVER_ATTR_DELAY_CONN, &dconn),
 			      SCAN_LONG(DELIVER_ATTR_DELAY_XFER, &dxfer),
-			      SCAN_INT(DELIVER_ATTR_REPLY_CODE, code))), 9);
+			      SCAN_INT(DELIVER_ATTR_REPLY_CODE, code))), 10);
 	assert_true(dconn >= 0 && dxfer >= 0);
 }
 
@@ -315,6 +319,7 @@ test_status(void **state)
 	assert_int_equal(offset, 50);
 	assert_int_equal(status, 0);
 	assert_string_equal(action->data, "delivered");
+	assert_int_equal(last_notify, 6);	/* SUCCESS|FAILURE goes back */
 	assert_int_equal(code, 250);
 	assert_true(log_matches("^1xVR5G000uGG: to=<a@example\\.com>, orig_to=<orig@example\\.com>, "
 				"relay=mx\\[192\\.0\\.2\\.1\\]:25, conn_use=2, delay=[0-9.]+, "
@@ -336,6 +341,12 @@ test_status(void **state)
 	assert_null(strstr(logged->data, "orig_to"));	/* only the case differs */
 	buf_reset(logged);
 	var_soft_bounce = 0;
+	req.rcpt[0].dsn_notify = DSN_NOTIFY_FAILURE;	/* the agent took SUCCESS on */
+	assert_int_equal(deliver_status_rcpt(agent_end, &req, req.rcpt, 0, "2.0.0",
+					     DSN_ACTION_RELAYED, "250 Ok", NULL), 0);
+	read_result(&offset, &status, dsn, action, reason, relay, &code);
+	assert_string_equal(action->data, "relayed");
+	assert_int_equal(last_notify, DSN_NOTIFY_FAILURE);
 	assert_int_equal(deliver_status_rcpt(agent_end, &req, req.rcpt + 1, 5, "5.1.1",
 					     NULL, "bounced", NULL), 0);
 	read_result(&offset, &status, dsn, action, reason, relay, &code);

@@ -5,15 +5,19 @@
  *	Address splitting with recipient_delimiter (one and several
  *	characters, owner- and -request), forward_path expansion
  *	(undefined names skip an element), maildir file names, the
- *	sysexits table, delivery class lists, and how the results of
- *	several destinations decide a recipient's status.
+ *	sysexits table, delivery class lists, how the results of
+ *	several destinations decide a recipient's status, and the DSN
+ *	action and NOTIFY that go back to qmgr.
  */
 #include <util/sys_defs.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sysexits.h>
+#include <sys/socket.h>
 #include <util/argv.h>
+#include <util/attr.h>
 #include <util/buf.h>
+#include <util/stream.h>
 #include <util/msg.h>
 #include <global/deliver_request.h>
 #include <global/params.h>
@@ -210,6 +214,75 @@ test_decide(void **state)
 	assert_int_equal(leaves.count, 0);
 }
 
+/* report_case - leaves of one recipient, what qmgr should hear */
+struct report_case {
+	const char *name;
+	int	leaves;			/* successful leaves */
+	int	last_is_forward;	/* the last one is a forwarded copy */
+	int	notify;			/* the recipient's NOTIFY */
+	const char *want_action;
+	int	want_notify;
+};
+
+static const struct report_case report_cases[] = {
+	{"mailbox", 1, 0, DSN_NOTIFY_SUCCESS, "delivered", DSN_NOTIFY_SUCCESS},
+	{"two destinations", 2, 0, DSN_NOTIFY_SUCCESS | DSN_NOTIFY_FAILURE, "expanded",
+	DSN_NOTIFY_SUCCESS | DSN_NOTIFY_FAILURE},
+	{"mailbox and a copy", 2, 1, DSN_NOTIFY_SUCCESS, "expanded", DSN_NOTIFY_SUCCESS},
+	{"only a copy", 1, 1, DSN_NOTIFY_SUCCESS | DSN_NOTIFY_DELAY, "delivered",
+	DSN_NOTIFY_DELAY},
+	{"no NOTIFY", 1, 0, 0, "delivered", 0},
+};
+
+/* report_one - run local_leaves_report() over a socket pair */
+static void
+report_one(const struct report_case *tc)
+{
+	struct deliver_request req;
+	struct deliver_rcpt rcpt = {10, "r@test.example", "", 0};
+	struct local_leaves leaves;
+	struct local_msg msg;
+	struct buf *action = buf_new(16);
+	struct stream *agent, *qmgr;
+	int	fds[2], notify = -1, i;
+
+	memset(&req, 0, sizeof(req));
+	memset(&msg, 0, sizeof(msg));
+	memset(&leaves, 0, sizeof(leaves));
+	req.queue_id = "AAAAAA0000B";
+	msg.req = &req;
+	rcpt.dsn_notify = tc->notify;
+	for (i = 0; i < tc->leaves; i++)
+		add_leaf(&leaves, DELIVER_STAT_OK);
+	leaves.leaf[leaves.count - 1].is_forward = tc->last_is_forward;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	agent = stream_fdopen(fds[0], STREAM_READ | STREAM_WRITE);
+	qmgr = stream_fdopen(fds[1], STREAM_READ | STREAM_WRITE);
+	stream_set_timeout(qmgr, 5);
+	assert_int_equal(local_leaves_report(agent, &msg, &rcpt, &leaves), 0);
+	assert_int_equal(stream_flush(agent), 0);
+	assert_int_equal(attr_scan(qmgr, ATTR_FLAG_MORE, ATTR_LIST(
+			      SCAN_STR(DELIVER_ATTR_DSN_ACTION, action),
+			      SCAN_INT(DELIVER_ATTR_RESULT_NOTIFY, &notify))), 2);
+	if (strcmp(buf_str(action), tc->want_action) != 0 || notify != tc->want_notify)
+		fail_msg("%s: action %s notify %d", tc->name, buf_str(action), notify);
+	stream_close(agent);
+	stream_close(qmgr);
+	local_leaves_free(&leaves);
+	buf_free(action);
+}
+
+/* test_report_dsn - DSN action and owed NOTIFY of a delivered recipient */
+static void
+test_report_dsn(void **state)
+{
+	size_t	i;
+
+	(void) state;
+	for (i = 0; i < ARRAY_LEN(report_cases); i++)
+		report_one(report_cases + i);
+}
+
 int
 main(void)
 {
@@ -220,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_class_mask),
 		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_report_dsn),
 	};
 
 	return (cmocka_run_group_tests_name("local_misc", tests, setup, teardown));
