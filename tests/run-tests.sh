@@ -9,7 +9,9 @@
 # programs (POSTERN_BINDIR, POSTERN_LIBEXECDIR); each prints "ok - NAME" or
 # "not ok - NAME" per case. Under ASan, sanitizer reports written by any
 # process fail the run. POSTERN_ONLY=unit|integration limits the run;
-# POSTERN_TESTS=pattern selects integration scripts by name.
+# POSTERN_TESTS=pattern selects integration scripts by name. Integration
+# scripts run POSTERN_TEST_JOBS (default 2) at a time through
+# tests/run-integration.py; their outputs are shown whole, in name order.
 # The last line is the tally "N passed, N failed"; the exit status is 1 when
 # anything failed.
 
@@ -54,18 +56,20 @@ run_integration() {	# run_integration VARIANT
 	mkdir -p "$asandir"
 	export ASAN_OPTIONS="detect_leaks=0:log_path=$asandir/report:abort_on_error=0"
 	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$asandir/report"
+	scripts=""
 	for t in $(ls tests/integration/test_*.py tests/integration/test_*.sh 2>/dev/null | sort); do
-		case "$t" in *${POSTERN_TESTS:-}*) ;; *) continue ;; esac
-		out=$logdir/$1-$(basename "$t").log
+		case "$t" in *${POSTERN_TESTS:-}*) scripts="$scripts $t" ;; esac
+	done
+	rm -f "$logdir/$1"-test_*
+	# shellcheck disable=SC2086
+	python3 tests/run-integration.py "$logdir" "$1" $scripts
+	for t in $scripts; do
+		base=$logdir/$1-$(basename "$t")
+		out=$base.log
 		echo "== $1 $t"
-		t0=$(date +%s)
-		case "$t" in
-		*.py) timeout 900 python3 "$t" >"$out" 2>&1 ;;
-		*) timeout 900 sh "$t" >"$out" 2>&1 ;;
-		esac
-		rc=$?
 		cat "$out"
-		echo "== $1 $t took $(($(date +%s) - t0)) s"
+		rc=$(cat "$base.rc" 2>/dev/null || echo 1)
+		echo "== $1 $t took $(cat "$base.time" 2>/dev/null || echo '?') s"
 		p=$(grep -c '^ok - ' "$out")
 		f=$(grep -c '^not ok - ' "$out")
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
