@@ -6,6 +6,10 @@
  *
  *	Reading one queue or maildrop file
  *	int	showq_qfile_open(const char *path, struct stat *st);
+int	showq_qfile_open_only(const char *path);
+int	showq_qfile_check(int fd, struct stat *st);
+ *	int	showq_qfile_open_only(const char *path);
+ *	int	showq_qfile_check(int fd, struct stat *st);
  *	void	showq_qfile_reset(void);
  *	int	showq_qfile_read(int fd, const char *queue_name,
  *			const struct stat *st, struct qfile_envelope *env,
@@ -70,6 +74,9 @@ int	showq_send_msg(struct stream *s, const struct showq_msg *msg);
  *	fails with EAGAIN for a file that is not complete yet (owner
  *	execute bit not set: still being written) and with EINVAL for
  *	something that is not a regular file; st receives the file status.
+ *	showq_qfile_open_only() and showq_qfile_check() are its two halves,
+ *	for a reader that can do without the status of a file it can read
+ *	(qshape: showq_fast_read() with st NULL).
  *	It keeps the directory of the last file open, so that the files of
  *	one directory are opened relative to it; showq_qfile_reset()
  *	forgets that directory and must be called after a chdir();
@@ -165,6 +172,8 @@ typedef int (*showq_msg_fn) (const struct showq_msg *msg, void *ctx);
 extern const char *const showq_queue_order[];
 
 int	showq_qfile_open(const char *path, struct stat *st);
+int	showq_qfile_open_only(const char *path);
+int	showq_qfile_check(int fd, struct stat *st);
 void	showq_qfile_reset(void);
 int	showq_qfile_read(int fd, const char *queue_name, const struct stat *st,
 			         struct qfile_envelope *env, struct buf *why);

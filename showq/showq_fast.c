@@ -20,7 +20,8 @@
  *	prescribes, lengths in shortest form, no null bytes outside
  *	content, a SIZE record that agrees with the recipient count and the
  *	content position, a content pointer that lands on the extracted
- *	segment, END as the last byte. For anything else it returns -1 and
+ *	segment, END as the last byte (of st->st_size; with st NULL, a read
+ *	past it finds nothing). For anything else it returns -1 and
  *	the caller uses qfile_read_envelope(), which checks everything and
  *	explains what is wrong; so this is a shortcut, never a second
  *	opinion about what a queue file is. Each thread has its own buffer;
@@ -264,6 +265,20 @@ showq_fast_envelope(struct showq_fast *fp, struct qfile_envelope *env,
 	return (-1);
 }
 
+/* showq_fast_at_eof - do the bytes in memory end the file? */
+
+static int
+showq_fast_at_eof(const struct showq_fast *fp, int fd, const struct stat *st)
+{
+	unsigned char byte;
+
+	if (st != NULL)
+		return (fp->base + (off_t) fp->len == st->st_size);
+	/* Size unknown: a short read ended at the end, else look one further. */
+	return (fp->len < sizeof(fp->buf)
+		|| pread(fd, &byte, 1, fp->base + (off_t) fp->len) == 0);
+}
+
 /* showq_fast_extracted - XTRA .. END at the content pointer */
 
 static int
@@ -283,7 +298,7 @@ showq_fast_extracted(struct showq_fast *fp, int fd, off_t xtra,
 	while ((type = showq_fast_next(fp)) >= 0) {
 		if (type == REC_TYPE_END)
 			return (buf_len(fp->data) == 0 && fp->pos == fp->len
-				&& fp->base + (off_t) fp->len == st->st_size
+				&& showq_fast_at_eof(fp, fd, st)
 				&& !fp->orig && !fp->dsn_orcpt && !fp->notify ? 0 : -1);
 		if (showq_fast_common(fp, env, type) < 0)
 			return (-1);

@@ -81,10 +81,10 @@ showq_qfile_openat(const char *path, int flags)
 	return (openat(showq_dir_fd, slash + 1, flags));
 }
 
-/* showq_qfile_open - open a complete queue file, no symlinks */
+/* showq_qfile_open_only - open a queue file, no symlinks, no checks */
 
 int
-showq_qfile_open(const char *path, struct stat *st)
+showq_qfile_open_only(const char *path)
 {
 	int	fd;
 
@@ -94,20 +94,40 @@ showq_qfile_open(const char *path, struct stat *st)
 	if (fd < 0 && errno == EPERM)		/* not the file's owner */
 		fd = showq_qfile_openat(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK
 					| O_CLOEXEC);
-	if (fd < 0)
+	return (fd);
+}
+
+/* showq_qfile_check - status of an open file: regular and complete? */
+
+int
+showq_qfile_check(int fd, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
 		return (-1);
-	if (fstat(fd, st) < 0) {
-		(void) close(fd);
-		return (-1);
-	}
 	if (!S_ISREG(st->st_mode)) {
-		(void) close(fd);
 		errno = EINVAL;
 		return (-1);
 	}
 	if ((st->st_mode & S_IXUSR) == 0) {
-		(void) close(fd);
 		errno = EAGAIN;
+		return (-1);
+	}
+	return (0);
+}
+
+/* showq_qfile_open - open a complete queue file, no symlinks */
+
+int
+showq_qfile_open(const char *path, struct stat *st)
+{
+	int	fd, saved;
+
+	if ((fd = showq_qfile_open_only(path)) < 0)
+		return (-1);
+	if (showq_qfile_check(fd, st) < 0) {
+		saved = errno;
+		(void) close(fd);
+		errno = saved;
 		return (-1);
 	}
 	return (fd);

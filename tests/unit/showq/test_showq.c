@@ -484,6 +484,36 @@ test_qfile_read(void **state)
 	buf_free(why);
 }
 
+/* test_fast_no_stat - the quick reader without a file status */
+static void
+test_fast_no_stat(void **state)
+{
+	static const char *const r1[] = {"a@example.com", "b@example.com", NULL};
+	struct qfile_envelope env;
+	struct buf *id = buf_new(32), *path = buf_new(64);
+	int	fd;
+
+	(void) state;
+	qfile_envelope_init(&env);
+	sq_write(MAIL_QUEUE_DEFERRED, sq_id(id, 7, 2, 4), "s@x", r1, 1, 0700);
+	queue_path(path, MAIL_QUEUE_DEFERRED, buf_str(id));
+	assert_true((fd = showq_qfile_open_only(buf_str(path))) >= 0);
+	assert_int_equal(showq_fast_read(fd, NULL, &env), 0);
+	assert_int_equal(env.rcpt_count, 2);
+	assert_true(env.rcpts[0].is_done && !env.rcpts[1].is_done);
+	close(fd);
+	/* A byte after END: not a well-formed file, the quick reader declines. */
+	assert_true((fd = open(buf_str(path), O_WRONLY | O_APPEND)) >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	assert_true((fd = showq_qfile_open_only(buf_str(path))) >= 0);
+	assert_int_equal(showq_fast_read(fd, NULL, &env), -1);
+	close(fd);
+	qfile_envelope_free(&env);
+	buf_free(id);
+	buf_free(path);
+}
+
 int
 main(void)
 {
@@ -493,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_protocol),
 		cmocka_unit_test(test_protocol_bad),
 		cmocka_unit_test_setup_teardown(test_qfile_read, sq_setup, sq_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_no_stat, sq_setup, sq_teardown),
 	};
 
 	return (cmocka_run_group_tests_name("showq", tests, NULL, NULL));
