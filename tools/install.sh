@@ -8,8 +8,9 @@
 # $DESTDIR$PREFIX/libexec/postern, where the installed commands find them
 # (daemon_directory defaults to the libexec/postern beside sbin/). The
 # shipped conf/main.cf and conf/master.cf go to $DESTDIR/etc/postern unless
-# a file of that name is already there. When run by root, postdrop becomes
-# set-group-ID postdrop (the setgid_group default), if that group exists.
+# a file of that name is already there. When run by root, postdrop and
+# postqueue become set-group-ID postdrop (the setgid_group default), if
+# that group exists.
 # testsvc, a diagnostic daemon for the test suite, is not installed.
 set -u
 destdir=${1:-}
@@ -61,13 +62,16 @@ for f in main.cf master.cf; do
 	fi
 done
 
-if [ -f "$sbindir/postdrop" ] && [ "$(id -u)" = 0 ]; then
+# postdrop writes into maildrop/, postqueue talks to public/showq and
+# public/qmgr: both need the setgid_group, as in Postfix.
+for prog in postdrop postqueue; do
+	[ -f "$sbindir/$prog" ] && [ "$(id -u)" = 0 ] || continue
 	if getent group postdrop >/dev/null 2>&1; then
-		chgrp postdrop "$sbindir/postdrop" && chmod 2755 "$sbindir/postdrop" ||
-			fail "cannot make postdrop set-group-ID postdrop"
+		chgrp postdrop "$sbindir/$prog" && chmod 2755 "$sbindir/$prog" ||
+			fail "cannot make $prog set-group-ID postdrop"
 	else
-		echo "install: group postdrop does not exist: postdrop is not" \
+		echo "install: group postdrop does not exist: $prog is not" \
 			"set-group-ID (create the group, then run make install again)" >&2
 	fi
-fi
+done
 echo "install: commands in $sbindir, daemons in $libexecdir, configuration in $confdir"

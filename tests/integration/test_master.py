@@ -13,6 +13,7 @@ and master.cf refused with file and line, privilege drop and chroot as root,
 an instance run by an ordinary user, start-fg with Ctrl-C, and make run.
 """
 
+import grp
 import os
 import pwd
 import re
@@ -763,18 +764,31 @@ def case_make_run():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def grp_exists(name):
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
 def case_installed_layout():
     dest = tempfile.mkdtemp(prefix="postern-install-")
     try:
         env = dict(os.environ, VARIANT=os.environ.get("POSTERN_VARIANT", "normal"))
         r = run(["sh", os.path.join(TOP, "tools", "install.sh"), dest, "/usr",
-                 "postern mailq:postern", "master testsvc"], env=env, timeout=60)
+                 "postern postqueue mailq:postern", "master testsvc"], env=env, timeout=60)
         sbin = os.path.join(dest, "usr", "sbin")
         libexec = os.path.join(dest, "usr", "libexec", "postern")
         check("install.sh installs commands and daemons",
               r.returncode == 0 and os.access(os.path.join(sbin, "postern"), os.X_OK)
               and os.access(os.path.join(libexec, "master"), os.X_OK)
               and os.path.islink(os.path.join(sbin, "mailq")), outtext(r))
+        if IS_ROOT and grp_exists("postdrop"):
+            st = os.stat(os.path.join(sbin, "postqueue"))
+            check("install.sh makes postqueue set-group-ID postdrop, as Postfix",
+                  st.st_mode & 0o7777 == 0o2755 and st.st_gid == grp.getgrnam("postdrop").gr_gid,
+                  oct(st.st_mode))
         check("install.sh leaves the test daemon out",
               not os.path.exists(os.path.join(libexec, "testsvc")))
         check("install.sh installs the configuration",
