@@ -6,8 +6,8 @@
 # <dir>_LIB_SRCS. Everything under lib/ becomes build/<variant>/libpostern.a.
 # Unit tests are tests/unit/<dir>/test_<module>.c, one cmocka binary each.
 #
-# Targets: all deps test test-unit test-integration fuzz bench run install
-#          format-check clean
+# Targets: all deps test test-unit test-integration fuzz bench valgrind run
+#          install format-check clean
 
 include mk/flags.mk
 
@@ -95,6 +95,11 @@ bench: deps all
 fuzz: deps
 	sh tests/fuzz/run.sh
 
+# valgrind - every daemon and the main commands under memcheck (plain build).
+valgrind: deps
+	$(MAKE) -j2 SANITIZE= COVERAGE= all
+	python3 tests/valgrind/run.py
+
 install: all
 	sh tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BIN_PROGS) $(BIN_LINKS)" "$(LIBEXEC_PROGS)"
 
@@ -104,7 +109,7 @@ format-check:
 clean:
 	rm -rf build bin libexec
 
-.PHONY: all deps test test-normal test-unit test-integration run bench fuzz \
+.PHONY: all deps test test-normal test-unit test-integration run bench fuzz valgrind \
 	install format-check clean bin-links unit-bins
 
 include mk/rules.mk

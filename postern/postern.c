@@ -142,6 +142,7 @@ int
 main(int argc, char **argv)
 {
 	const char *config_dir = NULL;
+	char   *abs_dir;
 	struct stat st;
 	size_t	i;
 	int	ch;
@@ -157,7 +158,9 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		msg_fatal("usage: postern [-v] [-c config_dir] command");
-	cmd_init(argv[0], postern_config_dir(config_dir));
+	abs_dir = postern_config_dir(config_dir);
+	cmd_init(argv[0], abs_dir);
+	free(abs_dir);
 	if (stat(params_config_file(), &st) < 0)
 		msg_fatal("open %s: %m", params_config_file());
 	for (i = 0; i < ARRAY_LEN(postern_cmds); i++) {

@@ -328,6 +328,7 @@ smtpd_tls_start(struct smtpd_state *state, struct buf *why)
 {
 	struct smtpd_tls *tls;
 	const SSL_CIPHER *cipher;
+	int	bits;
 	int	alg_bits;
 
 	if (smtpd_flush(state) < 0) {
@@ -347,10 +348,11 @@ smtpd_tls_start(struct smtpd_state *state, struct buf *why)
 	stream_set_io(state->client, tls_read, tls_write, tls);
 	state->is_tls = true;
 	cipher = SSL_get_current_cipher(tls->ssl);
+	/* Not in the argument list: the order it is evaluated in is unspecified. */
+	bits = SSL_CIPHER_get_bits(cipher, &alg_bits);
 	msg_info("Anonymous TLS connection established from %s: %s with cipher %s "
 		 "(%d/%d bits)", state->namaddr, SSL_get_version(tls->ssl),
-		 SSL_CIPHER_get_name(cipher), SSL_CIPHER_get_bits(cipher, &alg_bits),
-		 alg_bits);
+		 SSL_CIPHER_get_name(cipher), bits, alg_bits);
 	return (0);
 }
 

@@ -6,7 +6,7 @@
 # `make test` or `make run`.
 PKGS="build-essential pkg-config libssl-dev libunbound-dev libdb-dev
 libcmocka-dev python3 openssl swaks unbound unbound-host pflogsumm procps
-clang libclang-rt-14-dev cppcheck clang-tidy"
+clang libclang-rt-14-dev cppcheck clang-tidy valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -440,9 +440,10 @@ def test_starttls(inst, cert):
     except (smtplib.SMTPException, OSError, ssl.SSLError) as e:
         check("STARTTLS 220 and handshake", False, repr(e))
         version = None
-    check("TLS connection is logged", inst.log_wait(
+    check("TLS connection is logged, with the cipher's bits", inst.log_wait(
         r"Anonymous TLS connection established from unknown\[127\.0\.0\.1\]: %s with cipher"
-        % re.escape(version or "TLS")) is not None, inst.log_text()[-800:])
+        r" \S+ \((\d+)/\1 bits\)" % re.escape(version or "TLS")) is not None,
+        inst.log_text()[-800:])
     # Command injection: plaintext pipelined after STARTTLS must be dropped.
     c = session(inst.smtp_port)
     c.send(b"STARTTLS\r\nRSET\r\n")
