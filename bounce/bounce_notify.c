@@ -185,21 +185,6 @@ bounce_fallback_status(const char *action)
 	return ("2.0.0");
 }
 
-/* bounce_success_action - our constant for a logged success action */
-static const char *
-bounce_success_action(const char *action)
-{
-	static const char *const known[] = {
-		DSN_ACTION_DELIVERED, DSN_ACTION_RELAYED, DSN_ACTION_EXPANDED, 0,
-	};
-	const char *const *cpp;
-
-	for (cpp = known; action != NULL && *cpp; cpp++)
-		if (strcmp(action, *cpp) == 0)
-			return (*cpp);
-	return (DSN_ACTION_DELIVERED);
-}
-
 /* bounce_set_add - one recipient with its status; NULL when not wanted */
 static struct bounce_rcpt *
 bounce_set_add(struct bounce_set *set, long offset, const char *address,
@@ -244,7 +229,7 @@ bounce_set_entry(const struct logfile_entry *entry, void *ctx)
 				   entry->status, entry->reason)) == NULL)
 		return (0);
 	if (set->notify_bit == DSN_NOTIFY_SUCCESS)
-		rcpt->action = bounce_success_action(entry->action);
+		rcpt->action = dsn_success_action(entry->action);
 	if (entry->diag_type && entry->diag_text) {
 		rcpt->diag_type = xstrdup(entry->diag_type);
 		rcpt->diag_text = xstrdup(entry->diag_text);

@@ -152,6 +152,19 @@ qmgr_active_has_log(const struct qmgr_message *message, const char *queue_name)
 	return (found);
 }
 
+/* qmgr_active_log_ready - is there a QUEUE/ID logfile to report from?
+ * One appended to in this pass (written) is synced first. */
+static int
+qmgr_active_log_ready(const struct qmgr_message *message, int written,
+		      const char *queue_name)
+{
+	if (written) {
+		(void) qmgr_logfile_sync(queue_name, message->queue_id);
+		return (1);
+	}
+	return (qmgr_active_has_log(message, queue_name));
+}
+
 /* qmgr_active_remove - the message is finished: remove it */
 static void
 qmgr_active_remove(struct qmgr_message *message)
@@ -261,9 +274,7 @@ qmgr_active_trace_done(struct qmgr_message *message, int status)
 static void
 qmgr_active_finish(struct qmgr_message *message)
 {
-	if (message->has_trace_log || qmgr_active_has_log(message, MAIL_QUEUE_TRACE)) {
-		if (message->has_trace_log)
-			(void) qmgr_logfile_sync(MAIL_QUEUE_TRACE, message->queue_id);
+	if (qmgr_active_log_ready(message, message->has_trace_log, MAIL_QUEUE_TRACE)) {
 		qmgr_bounce_request(message, BOUNCE_REQ_TRACE, qmgr_active_trace_done);
 		return;
 	}
@@ -340,7 +351,6 @@ qmgr_active_flush_done(struct qmgr_message *message, int status)
 	qmgr_active_decide(message);
 }
 
-
 /* qmgr_active_done - the message has nothing in progress */
 void
 qmgr_active_done(struct qmgr_message *message)
@@ -349,9 +359,7 @@ qmgr_active_done(struct qmgr_message *message)
 		msg_panic("qmgr_active_done: %s: refcount %d", message->queue_id,
 			  message->refcount);
 	message->done_stage = 0;
-	if (message->has_bounce_log || qmgr_active_has_log(message, MAIL_QUEUE_BOUNCE)) {
-		if (message->has_bounce_log)
-			(void) qmgr_logfile_sync(MAIL_QUEUE_BOUNCE, message->queue_id);
+	if (qmgr_active_log_ready(message, message->has_bounce_log, MAIL_QUEUE_BOUNCE)) {
 		qmgr_bounce_request(message, BOUNCE_REQ_FLUSH, qmgr_active_flush_done);
 		return;
 	}

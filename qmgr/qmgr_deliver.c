@@ -196,27 +196,12 @@ qmgr_deliver_age(const struct qmgr_message *m)
 		+ (double) (now.tv_usec - m->env.arrival_usec) / 1e6);
 }
 
-/* qmgr_deliver_success_action - the DSN action of a success entry */
-static const char *
-qmgr_deliver_success_action(const char *action)
-{
-	static const char *const known[] = {
-		DSN_ACTION_DELIVERED, DSN_ACTION_RELAYED, DSN_ACTION_EXPANDED, 0,
-	};
-	const char *const *cpp;
-
-	for (cpp = known; action != NULL && *cpp; cpp++)
-		if (strcmp(action, *cpp) == 0)
-			return (*cpp);
-	return (DSN_ACTION_DELIVERED);
-}
-
 /* qmgr_deliver_trace - a success entry in trace/ID (NOTIFY=SUCCESS) */
 static void
 qmgr_deliver_trace(struct qmgr_message *m, size_t index, const char *status,
 		           const struct qmgr_result *res)
 {
-	const char *action = qmgr_deliver_success_action(res->action);
+	const char *action = dsn_success_action(res->action);
 
 	/* Mail from the null sender never gets a notice (no loops). */
 	if ((res->notify & DSN_NOTIFY_SUCCESS) == 0 || *m->env.sender == 0)

@@ -260,6 +260,21 @@ dsn_action_for(const char *status)
 	}
 }
 
+/* dsn_success_action - the success action named, delivered by default */
+const char *
+dsn_success_action(const char *action)
+{
+	static const char *const known[] = {
+		DSN_ACTION_DELIVERED, DSN_ACTION_RELAYED, DSN_ACTION_EXPANDED,
+	};
+	size_t	i;
+
+	for (i = 0; action != NULL && i < ARRAY_LEN(known); i++)
+		if (strcmp(action, known[i]) == 0)
+			return (known[i]);
+	return (DSN_ACTION_DELIVERED);
+}
+
 /* dsn_lookup - text for "subject.detail", or NULL */
 static const char *
 dsn_lookup(const char *code)

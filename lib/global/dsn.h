@@ -19,6 +19,7 @@
  *	const char *dsn_text(const char *status);
  *	const char *dsn_class_text(int class);
  *	const char *dsn_action_for(const char *status);
+ *	const char *dsn_success_action(const char *action);
  *
  *	int	dsn_notify_parse(const char *value);
  *	const char *dsn_notify_str(struct buf *out, int mask);
@@ -62,6 +63,9 @@
  *	an unknown subject to "Other undefined Status". It returns NULL for
  *	an invalid status. dsn_class_text() names a class ("Permanent
  *	Failure"...). dsn_action_for() maps a class to its usual action.
+ *	dsn_success_action() returns the DSN_ACTION_* constant for a
+ *	success action (delivered, relayed, expanded) and "delivered" for
+ *	anything else, NULL included.
  *
  *	DSN parameters (RFC 3461). dsn_notify_parse() reads a NOTIFY value
  *	(comma-separated, case-insensitive: NEVER alone, or any of SUCCESS,
@@ -142,6 +146,7 @@ int	dsn_from_reply(struct dsn *dsn, const char *reply);
 const char *dsn_text(const char *status);
 const char *dsn_class_text(int dsn_class);
 const char *dsn_action_for(const char *status);
+const char *dsn_success_action(const char *action);
 
 int	dsn_notify_parse(const char *value);
 const char *dsn_notify_str(struct buf *out, int mask);

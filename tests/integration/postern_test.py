@@ -188,6 +188,35 @@ def wait_for(fn, timeout=10.0, interval=0.05):
         time.sleep(interval)
 
 
+def set_chroot(inst, services):
+    """chroot = y for the named master.cf services (inet ones by their command)."""
+    lines = []
+    for line in inst.master_cf_text().split("\n"):
+        f = line.split()
+        if len(f) >= 8 and not line.startswith(("#", " ", "\t")) \
+                and (f[0] in services or (f[1] == "inet" and f[7] in services)):
+            f[4] = "y"
+            line = " ".join(f)
+        lines.append(line)
+    inst.write_master_cf("\n".join(lines))
+
+
+def read_text(path):
+    """A file's text (bytes that are not UTF-8 replaced), "" when unreadable."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def mbox_messages(path):
+    """Split an mbox into messages (each starting with its From_ line)."""
+    parts = re.split(r"(?m)^(?=From \S+  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$)",
+                     read_text(path))
+    return [p for p in parts if p]
+
+
 def connect(port, host="127.0.0.1", timeout=5.0):
     """A connected TCP socket, or None."""
     try:

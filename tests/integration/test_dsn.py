@@ -28,28 +28,13 @@ import smtplib
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from postern_test import (IS_ROOT, check, done, unprivileged_user,  # noqa: E402
-                          wait_for)
+from postern_test import (IS_ROOT, check, done, mbox_messages,  # noqa: E402
+                          unprivileged_user, wait_for)
 from soak_lib import Sink, sink_instance  # noqa: E402
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
 NO_DSN = "PIPELINING,SIZE,8BITMIME,ENHANCEDSTATUSCODES"
 NOTICE = "sender delivery status notification"
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def mbox_messages(path):
-    """Split an mbox into messages (each starting with its From_ line)."""
-    parts = re.split(r"(?m)^(?=From \S+  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$)",
-                     read(path))
-    return [p for p in parts if p]
 
 
 def submit(inst, sender, rcpts, subject, mail_opts=(), body="dsn body line\n"):

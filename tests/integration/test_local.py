@@ -36,8 +36,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from postern_test import (IS_ROOT, Instance, check, done, skip,  # noqa: E402
-                          unprivileged_user, wait_for)
+from postern_test import (IS_ROOT, Instance, check, done, mbox_messages,  # noqa: E402
+                          read_text, skip, unprivileged_user, wait_for)
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
 
@@ -51,21 +51,6 @@ def send(inst, sender, rcpts, text):
         return None
     except (OSError, smtplib.SMTPException) as e:
         return str(e)
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def mbox_messages(path):
-    """Split an mbox into messages (each starting with its From_ line)."""
-    text = read(path)
-    parts = re.split(r"(?m)^(?=From \S+  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$)", text)
-    return [p for p in parts if p]
 
 
 def wait_messages(path, count, timeout=20):
@@ -166,7 +151,7 @@ def test_mbox(inst, spool):
     msgs = mbox_messages(box)
     check("mbox: second message appended, extension kept in Delivered-To",
           got and len(msgs) == 2 and "Delivered-To: %s+tag@test.example" % ME in msgs[1]
-          and "Subject: mbox one" in msgs[0], read(box)[-400:])
+          and "Subject: mbox one" in msgs[0], read_text(box)[-400:])
     inst.log_wait(r"to=<%s\+tag@test\.example>, relay=local, .*status=sent" % ME, 10)
     check("mbox: no lock file left", not os.path.exists(box + ".lock"))
 
@@ -189,7 +174,7 @@ def test_aliases(inst, spool, area, pt):
     err = send(inst, "sender@example.com", ["tofile@test.example"], "Subject: to file\n\nFrom x\n")
     fpath = os.path.join(area, "file.mbox")
     got = wait_messages(fpath, 1)
-    m = read(fpath)
+    m = read_text(fpath)
     check("alias to a file: mbox format", err is None and got and m.startswith("From sender@example.com  ")
           and "\n>From x\n" in m and "Delivered-To: tofile@test.example" in m, m or inst.log_text())
     if pt:
@@ -204,7 +189,7 @@ def test_aliases(inst, spool, area, pt):
     newdir = os.path.join(area, "Maildir", "new")
     got = wait_for(lambda: os.path.isdir(newdir) and os.listdir(newdir), timeout=20)
     names = os.listdir(newdir) if got else []
-    m = read(os.path.join(newdir, names[0])) if names else ""
+    m = read_text(os.path.join(newdir, names[0])) if names else ""
     check("alias to a maildir: one file in new/, tmp/ empty, cur/ made",
           len(names) == 1 and os.listdir(os.path.join(area, "Maildir", "tmp")) == []
           and os.path.isdir(os.path.join(area, "Maildir", "cur")), "%s %s" % (names, inst.log_text()))
@@ -219,8 +204,8 @@ def test_aliases(inst, spool, area, pt):
 
     err = send(inst, "sender@example.com", ["tocmd@test.example"], "Subject: to cmd\n\nrun\n")
     cpath = os.path.join(area, "cmd.out")
-    got = wait_for(lambda: "run\n" in read(cpath), timeout=20)
-    m = read(cpath)
+    got = wait_for(lambda: "run\n" in read_text(cpath), timeout=20)
+    m = read_text(cpath)
     check("alias to a command: message on stdin with From_ line and Delivered-To",
           got and m.startswith("From sender@example.com  ") and "Delivered-To: tocmd@test.example" in m,
           m or inst.log_text())

@@ -61,7 +61,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from postern_test import (Instance, BINDIR, IS_ROOT, TOP, check, done,  # noqa: E402
-                          free_port, not_ok, run, skip, unprivileged_user, wait_for)
+                          free_port, not_ok, run, set_chroot, skip, unprivileged_user,
+                          wait_for)
 from postern_queue import record  # noqa: E402
 
 OUTSIDE = "127.0.0.3"           # a client address outside mynetworks
@@ -326,19 +327,6 @@ def denied(r):
 def instance_setting(inst, name):
     r = inst.cmd("postconf", "-h", name)
     return r.stdout.strip() if r.returncode == 0 else ""
-
-
-def set_chroot(inst, services):
-    """chroot = y for the named master.cf services (inet ones by their command)."""
-    lines = []
-    for line in inst.master_cf_text().split("\n"):
-        f = line.split()
-        if len(f) >= 8 and not line.startswith(("#", " ", "\t")) \
-                and (f[0] in services or (f[1] == "inet" and f[7] in services)):
-            f[4] = "y"
-            line = " ".join(f)
-        lines.append(line)
-    inst.write_master_cf("\n".join(lines))
 
 
 def set_wakeup(inst, service, seconds):

@@ -65,7 +65,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 from postern_test import (BINDIR, LIBEXECDIR, VARIANT, check, done, not_ok,  # noqa: E402
-                          ok, run, skip, wait_for, free_port, connect)
+                          ok, run, set_chroot, skip, wait_for, free_port, connect)
 from soak_lib import Sink, body_for, send_smtp, sink_instance  # noqa: E402
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
@@ -353,19 +353,6 @@ def scenario(inst, sink, valgrind, logdir, nmsg):
     got = send_smtp(inst.smtp_port, [("vg-after-reload", ["after@sink.test"])], timeout=120)
     check("after reload: a message reaches the sink", got and wait_for(
         lambda: sink.count() > before, 120, 0.5), log_tail(inst))
-
-
-def set_chroot(inst, services):
-    """chroot = y for the named master.cf services (inet ones by their command)."""
-    lines = []
-    for line in inst.master_cf_text().split("\n"):
-        f = line.split()
-        if len(f) >= 8 and not line.startswith(("#", " ", "\t")) \
-                and (f[0] in services or (f[1] == "inet" and f[7] in services)):
-            f[4] = "y"
-            line = " ".join(f)
-        lines.append(line)
-    inst.write_master_cf("\n".join(lines))
 
 
 def stop(inst):

@@ -160,6 +160,10 @@ test_text(void **state)
 	assert_null(dsn_class_text(3));
 	assert_string_equal(dsn_action_for("5.0.0"), "failed");
 	assert_null(dsn_action_for("x"));
+	assert_string_equal(dsn_success_action("relayed"), DSN_ACTION_RELAYED);
+	assert_string_equal(dsn_success_action("expanded"), DSN_ACTION_EXPANDED);
+	assert_string_equal(dsn_success_action("failed"), DSN_ACTION_DELIVERED);
+	assert_string_equal(dsn_success_action(NULL), DSN_ACTION_DELIVERED);
 }
 
 /* test_notify - NOTIFY parsing and formatting */
