@@ -197,10 +197,10 @@ def whole_problem(data, is_maildrop):
 
 
 class Watcher(threading.Thread):
-    """Reads every file marked complete in incoming/, active/ and maildrop/
-    over and over; remembers any that is not a whole file."""
+    """Reads every file marked complete in incoming/, active/, maildrop/
+    and deferred/ over and over; remembers any that is not a whole file."""
 
-    QUEUES = ("incoming", "active", "maildrop")
+    QUEUES = ("incoming", "active", "maildrop", "deferred")
 
     def __init__(self, queue_dir, limit=300):
         super().__init__(daemon=True)
@@ -349,7 +349,8 @@ def case_disk_full():
     if not IS_ROOT:
         skip("disk full", "mounting a tmpfs needs root")
         return
-    inst, fs, spool = tmpfs_instance("diskfull", BASE)
+    inst, fs, spool = tmpfs_instance("diskfull", dict(
+        BASE, transport_maps="inline:{ { defer.example = retry:4.4.1 parked by the test } }"))
     if fs.error:
         skip("disk full", "cannot mount a tmpfs: %s" % fs.error)
         return
@@ -416,6 +417,11 @@ def case_disk_full():
               r.returncode == 0 and inst.log_wait(
                   r"postern/local\[\d+\]: \w+: to=<%s@test.example>,.* status=sent" % LOCAL_USER,
                   timeout=30, since=mark), "exit %d: %s" % (r.returncode, r.stderr))
+        # Mail passes through incoming/ and active/ in milliseconds; one
+        # message parked in deferred/ gives the watcher a file it surely sees.
+        inst.cmd("sendmail", "-f", "sender@test.example", "parked@defer.example",
+                 input="Subject: parked\n\nbody\n")
+        wait_for(lambda: watcher.checked > 0, timeout=30)
     finally:
         if watcher:
             watcher.stop()
